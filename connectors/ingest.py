@@ -1,0 +1,533 @@
+"""Load a whole extract drop into the raw layer (docs/architecture.md, extracts.md §1, §7, §8).
+
+Usage: python -m connectors.ingest --drop DIR --warehouse FILE [--sources od_main,comms]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import duckdb
+import yaml
+
+from connectors import settings
+from connectors.base import COMMON_MAPPING_KEYS, VendorReader
+from connectors.comms import CommsReader
+from connectors.dentrix import DentrixReader
+from connectors.eaglesoft import EaglesoftReader
+from connectors.engine import FileJob, FileResult, KeyState, load_file, sql_str
+from connectors.manual import ManualReader
+from connectors.opendental import OpenDentalReader
+from connectors.registry import RegistryReader
+from connectors.reviews import ReviewsReader
+from connectors.spec import all_tables
+
+log = logging.getLogger("connectors.ingest")
+
+READERS: dict[str, VendorReader] = {
+    r.vendor: r
+    for r in (OpenDentalReader(), EaglesoftReader(), DentrixReader(), CommsReader(), ReviewsReader(),
+              ManualReader(), RegistryReader())
+}
+PMS_VENDORS = ("opendental", "eaglesoft", "dentrix")
+FEEDS = ("comms", "reviews", "manual")
+RE_SOURCE_ID = re.compile(r"[A-Za-z0-9_-]+")
+RE_DATE_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+RE_INTERVAL = re.compile(r"[0-9]+[dwmy]")
+
+META_DDL = [
+    """CREATE TABLE IF NOT EXISTS meta.file_loads (load_id VARCHAR, file VARCHAR, source_id VARCHAR,
+       vendor VARCHAR, table_name VARCHAR, extract_date DATE, mode VARCHAR, encoding VARCHAR, status VARCHAR,
+       message VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, warnings VARCHAR[])""",
+    """CREATE TABLE IF NOT EXISTS meta.quarantine (load_id VARCHAR, file VARCHAR, line BIGINT, source_id VARCHAR,
+       vendor VARCHAR, table_name VARCHAR, extract_date DATE, reason VARCHAR, raw_record VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS meta.parse_findings (load_id VARCHAR, file VARCHAR, table_name VARCHAR,
+       column_name VARCHAR, finding VARCHAR, n_rows BIGINT)""",
+    # Drop-level warnings (ignored folders, unknown files): not tied to a loaded file.
+    """CREATE TABLE IF NOT EXISTS meta.load_warnings (load_id VARCHAR, source_id VARCHAR, path VARCHAR,
+       message VARCHAR)""",
+]
+RAW_CONFIG_DDL = [
+    """CREATE TABLE IF NOT EXISTS raw.source_settings (source_id VARCHAR, vendor VARCHAR,
+       recall_trigger_codes VARCHAR[], recall_interval_default VARCHAR, location_for_blank_key VARCHAR,
+       recall_frequency_unit VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS raw.source_code_overrides (source_id VARCHAR, table_name VARCHAR,
+       column_name VARCHAR, code VARCHAR, canonical VARCHAR)""",
+]
+META_TABLES = ("meta.file_loads", "meta.quarantine", "meta.parse_findings", "meta.load_warnings")
+
+
+@dataclass
+class LoadReport:
+    """What one load_drop call did: one FileResult per file (and per folder/source error), plus warnings."""
+
+    load_id: str
+    files: list[FileResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    scope: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[FileResult]:
+        """Results with status 'error' (files, folders, sources)."""
+        return [f for f in self.files if f.status == "error"]
+
+    @property
+    def loaded(self) -> list[FileResult]:
+        """Files loaded."""
+        return [f for f in self.files if f.status == "loaded"]
+
+    def result(self, file: str) -> FileResult:
+        """The result of one file (path relative to the drop)."""
+        for f in self.files:
+            if f.file == file:
+                return f
+        raise KeyError(file)
+
+    def summary_table(self) -> str:
+        """A per-file text table: file, status, rows read / loaded / quarantined, deleted versions, message."""
+        head = ("file", "status", "read", "loaded", "quar.", "deleted", "message / warnings")
+        rows = [head]
+        for f in self.files:
+            note = f.message or "; ".join(f.warnings)
+            rows.append((f.file, f.status, str(f.rows_read), str(f.rows_loaded), str(f.rows_quarantined),
+                         str(f.deleted_versions), note))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r[:-1], widths)) + "  " + r[-1] for r in rows]
+        total = (f"{len(self.loaded)} files loaded, {len(self.errors)} errors, "
+                 f"{sum(f.rows_loaded for f in self.files)} rows loaded, "
+                 f"{sum(f.rows_quarantined for f in self.files)} quarantined, {len(self.warnings)} warnings")
+        return "\n".join(lines + ["", total] + [f"warning: {w}" for w in self.warnings])
+
+
+@dataclass
+class UnitPlan:
+    """One load unit (a PMS source, comms, reviews, manual, registry): its files in load order."""
+
+    source_id: str
+    reader: VendorReader | None
+    jobs: list[FileJob] = field(default_factory=list)
+    errors: list[FileResult] = field(default_factory=list)
+    settings_row: dict[str, Any] | None = None
+    overrides: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    has_location_keys: bool = False
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def create_schema(con: duckdb.DuckDBPyConnection, *, replace: bool) -> None:
+    """Create (or, for a full refresh, drop and recreate) every raw and meta table."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+    if replace:
+        for t in all_tables():
+            con.execute(f"DROP TABLE IF EXISTS {t.qualified}")
+        for name in META_TABLES + ("raw.source_settings", "raw.source_code_overrides"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+    for t in all_tables():
+        con.execute(t.ddl())
+    for ddl in META_DDL + RAW_CONFIG_DDL:
+        con.execute(ddl)
+
+
+def _delete_units(con: duckdb.DuckDBPyConnection, units: set[str]) -> None:
+    """Remove every row of these load units (raw tables and meta) before they are reloaded."""
+    ids = sorted(units)
+    for t in all_tables():
+        con.execute(f"DELETE FROM {t.qualified} WHERE _source_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+    for name in ("meta.file_loads", "meta.quarantine", "meta.load_warnings", "raw.source_settings",
+                 "raw.source_code_overrides"):
+        con.execute(f"DELETE FROM {name} WHERE source_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+    # parse_findings has no source_id: delete by the files of those units recorded in file_loads (already gone),
+    # so match on the path prefix each unit's files share.
+    for u in ids:
+        prefix = {"registry": "locations.csv", "comms": "comms/", "reviews": "reviews/", "manual": "manual/"}.get(
+            u, f"pms/{u}/")
+        con.execute("DELETE FROM meta.parse_findings WHERE file = ? OR starts_with(file, ?)", [prefix, prefix])
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def _read_manifest(folder: Path, rel: str) -> tuple[dict[str, str] | None, str | None, list[str]]:
+    """(manifest settings, error, warnings) of an extract folder; defaults delta / utf-8."""
+    path = folder / "_manifest.json"
+    out = {"mode": "delta", "encoding": "utf-8"}
+    if not path.exists():
+        return out, None, []
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, f"{rel}/_manifest.json: invalid manifest (not JSON: {exc.__class__.__name__}); folder not loaded", []
+    if not isinstance(doc, dict):
+        return None, f"{rel}/_manifest.json: invalid manifest (not a JSON object); folder not loaded", []
+    warnings = [f"{rel}/_manifest.json: unknown key '{k}' ignored" for k in doc if k not in ("mode", "encoding")]
+    mode = doc.get("mode", "delta")
+    enc = doc.get("encoding", "utf-8")
+    if mode not in ("full", "delta"):
+        return None, f"{rel}/_manifest.json: invalid manifest: mode {mode!r} is not 'full' or 'delta'; folder not loaded", warnings
+    if not isinstance(enc, str) or enc.lower() not in ("utf-8", "windows-1252"):
+        return None, (f"{rel}/_manifest.json: invalid manifest: encoding {enc!r} is not 'utf-8' or 'windows-1252'; "
+                      "folder not loaded"), warnings
+    return {"mode": mode, "encoding": enc.lower()}, None, warnings
+
+
+def _validate_mapping(doc: Any, reader: VendorReader, known_locations: set[str]) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of a mapping.yml document for a source of `reader`'s vendor."""
+    if doc is None:
+        return [], []
+    if not isinstance(doc, dict):
+        return ["not a YAML mapping"], []
+    errors: list[str] = []
+    warnings: list[str] = []
+    allowed = COMMON_MAPPING_KEYS | reader.extra_mapping_keys
+    for k in doc:
+        if k not in allowed:
+            errors.append(f"key '{k}' is not allowed for a {reader.vendor} source")
+    tables = reader.spec.tables
+    cols = doc.get("columns") or {}
+    if not isinstance(cols, dict):
+        errors.append("columns must map <table>: {<contract name>: <name in the files>}")
+    else:
+        for tname, ren in cols.items():
+            if tname not in tables:
+                errors.append(f"columns: unknown table '{tname}'")
+            elif not isinstance(ren, dict) or not all(isinstance(v, str) for v in ren.values()):
+                errors.append(f"columns.{tname} must map contract names to file column names")
+            else:
+                names = {c.name for c in tables[tname].columns}
+                errors += [f"columns.{tname}: unknown contract column '{c}'" for c in ren if c not in names]
+    codes = doc.get("codes") or {}
+    if not isinstance(codes, dict):
+        errors.append("codes must map <table>.<column>: {<value>: <canonical>}")
+    else:
+        for tc, m in codes.items():
+            tname, _, cname = str(tc).partition(".")
+            if tname not in tables or cname not in {c.name for c in tables[tname].columns}:
+                errors.append(f"codes: unknown table.column '{tc}'")
+            elif not isinstance(m, dict) or not all(isinstance(v, str) for v in m.values()):
+                errors.append(f"codes.{tc} must map code values to canonical names")
+    rtc = doc.get("recall_trigger_codes")
+    if rtc is not None and (not isinstance(rtc, list) or not all(isinstance(c, str) and c.strip() for c in rtc)):
+        errors.append("recall_trigger_codes must be a list of procedure codes")
+    rid = doc.get("recall_interval_default")
+    if rid is not None and not (isinstance(rid, str) and RE_INTERVAL.fullmatch(rid)):
+        errors.append(f"recall_interval_default {rid!r} is not Nd|Nw|Nm|Ny")
+    lbk = doc.get("location_for_blank_key")
+    if lbk is not None:
+        if not isinstance(lbk, str):
+            errors.append("location_for_blank_key must be a location_id")
+        elif lbk not in known_locations:
+            warnings.append(f"location_for_blank_key '{lbk}' is not a location of locations.csv")
+    rfu = doc.get("recall_frequency_unit")
+    if rfu is not None and rfu not in ("months", "weeks"):
+        errors.append(f"recall_frequency_unit {rfu!r} is not months or weeks")
+    return errors, warnings
+
+
+def _error(rel: str, source_id: str, vendor: str | None, message: str, extract_date: date | None = None) -> FileResult:
+    """A folder- or source-level error row (table_name NULL)."""
+    return FileResult(rel, source_id, vendor or "", None, extract_date, None, None, "error", message)
+
+
+def _folder_jobs(plan: UnitPlan, folder: Path, drop: Path, reader: VendorReader, extract_date: date | None,
+                 load_id: str, renames: dict[str, dict[str, str]], warnings: list[tuple[str, str, str]]) -> None:
+    """Add a FileJob per contract file in `folder` (one extract), after reading its manifest."""
+    rel = folder.relative_to(drop).as_posix()
+    manifest, err, mwarn = _read_manifest(folder, rel)
+    warnings += [(plan.source_id, rel, w) for w in mwarn]
+    if err:
+        plan.errors.append(_error(rel, plan.source_id, reader.vendor, err, extract_date))
+        return
+    for f in sorted(folder.iterdir()):
+        frel = f.relative_to(drop).as_posix()
+        if f.name == "_manifest.json":
+            continue
+        table = reader.table(f.stem) if f.is_file() and f.suffix == ".csv" else None
+        if table is None:
+            warnings.append((plan.source_id, frel, f"{frel}: not a {reader.vendor} contract file; ignored"))
+            continue
+        plan.jobs.append(FileJob(f, frel, table, plan.source_id, extract_date, manifest["mode"],
+                                 manifest["encoding"], load_id, renames.get(table.name, {})))
+
+
+def _dated_folders(parent: Path, drop: Path, source_id: str, warnings: list[tuple[str, str, str]],
+                   allowed_files: tuple[str, ...] = ()) -> list[tuple[date, Path]]:
+    """Subfolders named YYYY-MM-DD (sorted by date); anything else is ignored with a warning."""
+    out: list[tuple[date, Path]] = []
+    for p in sorted(parent.iterdir()):
+        rel = p.relative_to(drop).as_posix()
+        if p.is_file():
+            if p.name not in allowed_files:
+                warnings.append((source_id, rel, f"{rel}: unexpected file; ignored"))
+            continue
+        try:
+            if not RE_DATE_FOLDER.fullmatch(p.name):
+                raise ValueError
+            out.append((date.fromisoformat(p.name), p))
+        except ValueError:
+            warnings.append((source_id, rel, f"{rel}: folder name is not an extract date YYYY-MM-DD; ignored"))
+    return sorted(out)
+
+
+def _pms_plan(sdir: Path, drop: Path, load_id: str, sources: dict[str, tuple[list[str], bool]],
+              known: set[str], warnings: list[tuple[str, str, str]]) -> UnitPlan:
+    """Plan one PMS source folder: vendor from locations.csv, mapping.yml, extract folders in date order."""
+    sid = sdir.name
+    rel = sdir.relative_to(drop).as_posix()
+    vendors, has_keys = sources.get(sid, ([], False))
+    if len(vendors) != 1:
+        plan = UnitPlan(sid, None)
+        why = ("no location in locations.csv has this source_id" if not vendors
+               else f"locations.csv gives it several pms values ({', '.join(vendors)})")
+        plan.errors.append(_error(rel, sid, None, f"{rel}: {why}; source not loaded"))
+        return plan
+    reader = READERS[vendors[0]]
+    plan = UnitPlan(sid, reader, has_location_keys=has_keys)
+    doc: Any = None
+    mpath = sdir / "mapping.yml"
+    if mpath.exists():
+        try:
+            doc = yaml.safe_load(mpath.read_text(encoding="utf-8"))
+            errors, mwarn = _validate_mapping(doc, reader, known)
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            errors, mwarn = [f"not valid YAML ({exc.__class__.__name__})"], []
+        warnings += [(sid, f"{rel}/mapping.yml", f"{rel}/mapping.yml: {w}") for w in mwarn]
+        if errors:
+            plan.errors.append(_error(f"{rel}/mapping.yml", sid, reader.vendor,
+                                      f"{rel}/mapping.yml: invalid mapping: {'; '.join(errors)}; source not loaded"))
+            return plan
+    doc = doc or {}
+    row = reader.settings_defaults()
+    for k in row:
+        if doc.get(k) is not None:
+            row[k] = doc[k]
+    plan.settings_row = row
+    for tc, m in (doc.get("codes") or {}).items():
+        tname, _, cname = tc.partition(".")
+        plan.overrides += [(sid, tname, cname, str(code), str(canon)) for code, canon in m.items()]
+    renames = doc.get("columns") or {}
+    for d, folder in _dated_folders(sdir, drop, sid, warnings, allowed_files=("mapping.yml",)):
+        _folder_jobs(plan, folder, drop, reader, d, load_id, renames, warnings)
+    return plan
+
+
+def _feed_plan(kind: str, drop: Path, load_id: str, warnings: list[tuple[str, str, str]]) -> UnitPlan:
+    """Plan comms/<date>/, reviews/<date>/ or manual/."""
+    reader = READERS[kind]
+    plan = UnitPlan(kind, reader)
+    folder = drop / kind
+    if not folder.is_dir():
+        return plan
+    if kind == "manual":
+        _folder_jobs(plan, folder, drop, reader, None, load_id, {}, warnings)
+        for j in plan.jobs:
+            j.mode = "delta"  # manual templates: one current file each, never deletions
+    else:
+        for d, sub in _dated_folders(folder, drop, kind, warnings):
+            _folder_jobs(plan, sub, drop, reader, d, load_id, {}, warnings)
+    return plan
+
+
+# --------------------------------------------------------------------------- load
+
+
+def _resolve_scope(tokens: list[str] | None, pms_ids: set[str], source_vendor: dict[str, list[str]]) -> set[str] | None:
+    """Load units named by `sources`: feeds, 'registry', 'pms', a vendor name, or a source_id."""
+    if tokens is None:
+        return None
+    units: set[str] = set()
+    for tok in tokens:
+        if tok in FEEDS or tok == "registry":
+            units.add(tok)
+        elif tok == "pms":
+            units |= pms_ids
+        elif tok in PMS_VENDORS:
+            units |= {s for s, v in source_vendor.items() if v == [tok]}
+        elif RE_SOURCE_ID.fullmatch(tok):
+            units.add(tok)
+        else:
+            raise ValueError(f"unknown source {tok!r}")
+    return units
+
+
+def _locations(con: duckdb.DuckDBPyConnection) -> tuple[set[str], dict[str, tuple[list[str], bool]]]:
+    """Known location ids and, per source_id, (distinct pms values, any non-blank source_location_key)."""
+    known = {r[0] for r in con.sql(
+        'SELECT DISTINCT location_id FROM raw."registry__locations" WHERE NOT _is_deleted').fetchall()}
+    sources = {r[0]: (sorted(r[1]), bool(r[2])) for r in con.sql(
+        'SELECT source_id, list(DISTINCT pms), bool_or(source_location_key IS NOT NULL) '
+        'FROM raw."registry__locations" GROUP BY source_id').fetchall()}
+    con.execute('CREATE OR REPLACE TEMP TABLE _known_locations AS SELECT DISTINCT location_id '
+                'FROM raw."registry__locations"')
+    return known, sources
+
+
+def load_drop(drop_dir: Path, con: duckdb.DuckDBPyConnection, *, sources: list[str] | None = None,
+              progress: Callable[[int, int, str], None] | None = None) -> LoadReport:
+    """Read a drop into raw.* and meta.*; sources=None replaces everything, else only those units' rows."""
+    drop = Path(drop_dir).resolve()
+    load_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+    report = LoadReport(load_id)
+    # DuckDB's progress bar would print into pipeline logs for every large file.
+    con.execute("SET enable_progress_bar = false")
+    create_schema(con, replace=sources is None)
+    warnings: list[tuple[str, str, str]] = []
+    results: list[FileResult] = []
+    pms_dir = drop / "pms"
+    pms_ids = {p.name for p in pms_dir.iterdir() if p.is_dir()} if pms_dir.is_dir() else set()
+
+    with tempfile.TemporaryDirectory(prefix="dso_ingest_") as tmp:
+        tmpdir = Path(tmp)
+        # Registry first: every other unit needs it (vendor of a source, known location ids).
+        registry_rows = con.sql('SELECT count(*) FROM raw."registry__locations"').fetchall()[0][0]
+        _, pre_sources = _locations(con)
+        units = _resolve_scope(sources, pms_ids, {s: v for s, (v, _) in pre_sources.items()})
+        if units is not None and registry_rows == 0:
+            units.add("registry")  # never loaded: a partial refresh still needs the registry
+        in_scope = (lambda u: True) if units is None else (lambda u: u in units)
+        if units is not None:
+            _delete_units(con, units)
+            report.scope = sorted(units)
+        plans: list[UnitPlan] = []
+        if in_scope("registry"):
+            reg = UnitPlan("registry", READERS["registry"])
+            path = drop / "locations.csv"
+            if path.is_file():
+                reg.jobs.append(FileJob(path, "locations.csv", READERS["registry"].spec.tables["locations"],
+                                        "registry", None, "delta", "utf-8", load_id))
+            else:
+                reg.errors.append(_error("locations.csv", "registry", "registry",
+                                         "locations.csv: missing; no PMS source can be located"))
+            _run_unit(con, reg, tmpdir, results, progress, [0, 1], None)
+        known, source_map = _locations(con)
+        for p in sorted(drop.iterdir()):
+            # Names starting with '_' or '.' (e.g. the generator's _truth/) are tooling, not drop content.
+            if p.name not in ("locations.csv", "pms", "comms", "reviews", "manual") and p.name[0] not in "_.":
+                warnings.append(("", p.name, f"{p.name}: not part of a drop; ignored"))
+        if pms_dir.is_dir():
+            for sdir in sorted(pms_dir.iterdir()):
+                rel = sdir.relative_to(drop).as_posix()
+                if not sdir.is_dir():
+                    warnings.append(("", rel, f"{rel}: unexpected file; ignored"))
+                elif not RE_SOURCE_ID.fullmatch(sdir.name):
+                    warnings.append(("", rel, f"{rel}: source_id must match [A-Za-z0-9_-]+; ignored"))
+                elif in_scope(sdir.name):
+                    plans.append(_pms_plan(sdir, drop, load_id, source_map, known, warnings))
+        for sid in sorted(set(source_map) - pms_ids):
+            if in_scope(sid):
+                # Locations point at a source with no folder: its metrics will be null; say so.
+                plans.append(UnitPlan(sid, None, errors=[_error(
+                    f"pms/{sid}", sid, None, f"pms/{sid}: no folder for source_id {sid} of locations.csv")]))
+        for kind in FEEDS:
+            if in_scope(kind):
+                plans.append(_feed_plan(kind, drop, load_id, warnings))
+        if units is not None:
+            for u in sorted(units - {p.source_id for p in plans} - {"registry"}):
+                warnings.append((u, u, f"{u}: no folder for this source in the drop; its rows were removed"))
+        counter = [0, sum(len(p.jobs) for p in plans)]
+        for plan in plans:
+            _run_unit(con, plan, tmpdir, results, progress, counter, "_known_locations")
+
+    report.files = results
+    report.warnings = [w for _, _, w in warnings]
+    _write_meta(con, report, warnings)
+    for r in results:
+        if r.status == "error":
+            log.warning(r.message)
+    for w in report.warnings:
+        log.warning(w)
+    return report
+
+
+def _run_unit(con: duckdb.DuckDBPyConnection, plan: UnitPlan, tmpdir: Path, results: list[FileResult],
+              progress: Callable[[int, int, str], None] | None, counter: list[int], known: str | None) -> None:
+    """Load every file of one unit in extract-date order, then its source-level checks and settings."""
+    results.extend(plan.errors)
+    reader = plan.reader
+    if reader is None:
+        return
+    states: dict[str, KeyState] = {}
+    present: set[str] = set()
+    try:
+        for job in plan.jobs:
+            t = job.table
+            state = None
+            if t.key and not t.log and job.extract_date is not None:
+                state = states.get(t.name) or states.setdefault(t.name, KeyState(con, t))
+            res = load_file(con, job, tmpdir, vendor_reader=reader,
+                            known_locations=known if reader.checks_locations else None, key_state=state)
+            if res.status == "loaded":
+                present.add(t.name)
+                if res.deleted_versions:
+                    con.execute("INSERT INTO meta.parse_findings VALUES (?, ?, ?, NULL, 'deleted_versions', ?)",
+                                [job.load_id, job.rel, t.name, res.deleted_versions])
+            results.append(res)
+            counter[0] += 1
+            if progress is not None:
+                progress(counter[0], counter[1], job.rel)
+    finally:
+        for s in states.values():
+            s.drop()
+    if plan.settings_row is not None:
+        # PMS source: required tables, settings and code overrides.
+        missing = reader.missing_required_tables(present, plan.has_location_keys)
+        if missing:
+            rel = f"pms/{plan.source_id}"
+            results.append(_error(rel, plan.source_id, reader.vendor,
+                                  f"{rel}: required table(s) in no extract: {', '.join(missing)}"))
+        s = plan.settings_row
+        con.execute("INSERT INTO raw.source_settings VALUES (?, ?, ?, ?, ?, ?)",
+                    [plan.source_id, reader.vendor, s["recall_trigger_codes"], s["recall_interval_default"],
+                     s["location_for_blank_key"], s["recall_frequency_unit"]])
+        if plan.overrides:
+            con.executemany("INSERT INTO raw.source_code_overrides VALUES (?, ?, ?, ?, ?)", plan.overrides)
+
+
+def _write_meta(con: duckdb.DuckDBPyConnection, report: LoadReport, warnings: list[tuple[str, str, str]]) -> None:
+    """meta.file_loads (one row per result) and meta.load_warnings."""
+    rows = [(report.load_id, r.file, r.source_id, r.vendor or None, r.table_name, r.extract_date, r.mode,
+             r.encoding, r.status, r.message, r.rows_read if r.table_name else None,
+             r.rows_loaded if r.table_name else None, r.rows_quarantined if r.table_name else None, r.warnings)
+            for r in report.files]
+    if rows:
+        con.executemany("INSERT INTO meta.file_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    if warnings:
+        con.executemany("INSERT INTO meta.load_warnings VALUES (?, ?, ?, ?)",
+                        [(report.load_id, s, p, m) for s, p, m in warnings])
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load a drop into a warehouse file and print a per-file summary; exit 1 if any file failed."""
+    ap = argparse.ArgumentParser(prog="python -m connectors.ingest", description=__doc__)
+    ap.add_argument("--drop", type=Path, default=settings.extracts_dir(), help="extract drop folder")
+    ap.add_argument("--warehouse", type=Path, default=settings.warehouse_path(), help="DuckDB warehouse file")
+    ap.add_argument("--sources", default=None,
+                    help="comma-separated units to refresh (source ids, vendor names, pms, comms, reviews, manual, "
+                         "registry); default: full refresh")
+    args = ap.parse_args(argv)
+    args.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(args.warehouse))
+    try:
+        report = load_drop(args.drop, con, sources=args.sources.split(",") if args.sources else None)
+    finally:
+        con.close()
+    print(report.summary_table())
+    return 1 if report.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
