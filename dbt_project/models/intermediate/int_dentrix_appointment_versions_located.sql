@@ -1,0 +1,157 @@
+-- Dentrix appointment versions with their location (extracts.md §3.0, §3.3, §2): one row per version — every
+-- extracted v_appt version (timed modified_time_stamp) and every appthist row (timed modifieddate +
+-- modifiedtime) — unmapped ones included (location_id NULL).
+-- Location: a single-location database -> that location; a shared database -> the location whose operatory list
+-- holds the row's operatory_id (appthist: opid, else the appointment's latest operatory_id).
+-- Synthetic deleted versions inherit the appointment's latest located version's location.
+with appointments as (
+
+    select * from {{ ref('stg_dentrix__v_appt') }}
+
+),
+
+history as (
+
+    select * from {{ ref('stg_dentrix__appthist') }}
+
+),
+
+location_keys as (
+
+    select * from {{ ref('int_pms_location_keys_listed') }}
+
+),
+
+history_deduplicated as (
+
+    -- appthist has no key: a whole row sent again is the same version (extracts.md §3.3)
+    select *
+    from history
+    qualify row_number() over (
+        partition by source_id, parentapptid, deletedflag, createflag, createddate, modifieddate, modifiedtime,
+            apptdate, timehr, timemin, status, patient_key, broken, opid
+        order by extract_date, source_line
+    ) = 1
+
+),
+
+appointment_operatories as (
+
+    select source_id, appointment_id, max_by(operatory_id, coalesce(modified_time_stamp, cast(extract_date as timestamp))) as operatory_id
+    from appointments
+    where operatory_id is not null
+    group by source_id, appointment_id
+
+),
+
+unioned as (
+
+    select
+        'v_appt' as table_name,
+        source_id,
+        appointment_id,
+        'current' as version_kind,
+        patient_key,
+        status_id as status_code,
+        appointment_date + to_hours(start_hour) + to_minutes(start_minute) as start_at,
+        length as length_minutes,
+        broken <> 0 as is_broken,
+        false as is_deleted_flag,
+        false as is_create_flag,
+        cast(null as timestamp) as created_at,
+        operatory_id,
+        case
+            when is_deleted_version or modified_time_stamp is null then cast(extract_date as timestamp)
+            else modified_time_stamp
+        end as version_at,
+        case when is_deleted_version or modified_time_stamp is null then 'extract_diff' else 'version' end as time_source,
+        extract_date,
+        source_file,
+        source_line,
+        is_deleted_version
+    from appointments
+
+    union all
+
+    select
+        'appthist' as table_name,
+        history_deduplicated.source_id,
+        parentapptid as appointment_id,
+        'history' as version_kind,
+        patient_key,
+        status as status_code,
+        apptdate + to_hours(timehr) + to_minutes(timemin) as start_at,
+        null as length_minutes,
+        broken as is_broken,
+        deletedflag as is_deleted_flag,
+        createflag as is_create_flag,
+        createddate as created_at,
+        coalesce(opid, appointment_operatories.operatory_id) as operatory_id,
+        modifieddate + coalesce(modifiedtime, time '00:00:00') as version_at,
+        'log' as time_source,
+        extract_date,
+        source_file,
+        source_line,
+        false as is_deleted_version
+    from history_deduplicated
+    left join appointment_operatories
+        on appointment_operatories.source_id = history_deduplicated.source_id
+        and appointment_operatories.appointment_id = history_deduplicated.parentapptid
+
+),
+
+keyed as (
+
+    select
+        unioned.*,
+        unioned.is_deleted_version as inherits_location,
+        coalesce(whole_database.location_id, by_operatory.location_id) as row_location_id
+    from unioned
+    left join location_keys as whole_database
+        on whole_database.source_id = unioned.source_id and whole_database.location_key = '*'
+    left join location_keys as by_operatory
+        on by_operatory.source_id = unioned.source_id and by_operatory.location_key = trim(unioned.operatory_id)
+
+),
+
+ordered as (
+
+    select
+        keyed.*,
+        case version_kind when 'history' then 0 else 1 end as kind_order
+    from keyed
+
+),
+
+appointment_locations as (
+
+    -- the appointment's latest located version (a hash aggregate: cheaper than a sorting window at scale)
+    select source_id, appointment_id, max_by(row_location_id, version_at) as location_id
+    from ordered
+    where not inherits_location and row_location_id is not null
+    group by source_id, appointment_id
+
+),
+
+inherited as (
+
+    select
+        ordered.*,
+        case
+            when not ordered.inherits_location then ordered.row_location_id
+            else appointment_locations.location_id
+        end as location_id
+    from ordered
+    left join appointment_locations
+        on appointment_locations.source_id = ordered.source_id
+        and appointment_locations.appointment_id = ordered.appointment_id
+
+),
+
+final as (
+
+    select * from inherited
+
+)
+
+select * from final

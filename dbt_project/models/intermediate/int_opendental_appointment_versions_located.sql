@@ -1,0 +1,144 @@
+-- Open Dental appointment versions with their location (extracts.md §3.0, §3.1, §2): one row per version —
+-- every histappointment row (a copy of the appointment right after the action, timed HistDateTStamp) and every
+-- extracted appointment version (timed DateTStamp) — unmapped ones included (location_id NULL).
+-- Location: the row's ClinicNum among its source's locations.csv keys (int_pms_location_keys_listed).
+-- Rows that carry no location of their own inherit the location of the appointment's latest located version:
+-- synthetic deleted versions (only the key is known) and action-4 rows that hold only AptNum.
+with appointments as (
+
+    select * from {{ ref('stg_opendental__appointment') }}
+
+),
+
+history as (
+
+    select * from {{ ref('stg_opendental__histappointment') }}
+
+),
+
+location_keys as (
+
+    select * from {{ ref('int_pms_location_keys_listed') }}
+
+),
+
+history_deduplicated as (
+
+    -- a log row sent again by a later extract is the same version (first seen wins)
+    select *
+    from history
+    qualify row_number() over (partition by source_id, histapptnum order by extract_date, source_line) = 1
+
+),
+
+unioned as (
+
+    select
+        'histappointment' as table_name,
+        source_id,
+        aptnum as appointment_id,
+        'history' as version_kind,
+        histapptnum as history_id,
+        histapptaction as history_action,
+        patient_key,
+        aptstatus,
+        aptdatetime,
+        pattern,
+        clinicnum,
+        cast(null as timestamp) as secdatetentry,
+        histdatetstamp as version_at,
+        'log' as time_source,
+        extract_date,
+        source_file,
+        source_line,
+        false as is_deleted_version
+    from history_deduplicated
+
+    union all
+
+    select
+        'appointment' as table_name,
+        source_id,
+        aptnum as appointment_id,
+        'current' as version_kind,
+        null as history_id,
+        null as history_action,
+        patient_key,
+        aptstatus,
+        aptdatetime,
+        pattern,
+        clinicnum,
+        secdatetentry,
+        -- a change seen only between extracts (deleted version, or no DateTStamp) is timed at extract_date 00:00
+        case when is_deleted_version or datetstamp is null then cast(extract_date as timestamp) else datetstamp end,
+        case when is_deleted_version or datetstamp is null then 'extract_diff' else 'version' end,
+        extract_date,
+        source_file,
+        source_line,
+        is_deleted_version
+    from appointments
+
+),
+
+keyed as (
+
+    select
+        unioned.*,
+        is_deleted_version or (history_action = 4 and clinicnum is null) as inherits_location,
+        coalesce(
+            whole_database.location_id,
+            by_key.location_id,
+            case when coalesce(trim(unioned.clinicnum), '') in ('', '0') then blank_key.location_id end
+        ) as row_location_id
+    from unioned
+    left join location_keys as whole_database
+        on whole_database.source_id = unioned.source_id and whole_database.location_key = '*'
+    left join location_keys as by_key
+        on by_key.source_id = unioned.source_id and by_key.location_key = trim(unioned.clinicnum)
+    left join location_keys as blank_key
+        on blank_key.source_id = unioned.source_id and blank_key.location_key = ''
+
+),
+
+ordered as (
+
+    select
+        keyed.*,
+        -- extracts.md §3.0: by version time; ties: history first, then extract_date (then file line)
+        case version_kind when 'history' then 0 else 1 end as kind_order
+    from keyed
+
+),
+
+appointment_locations as (
+
+    -- the appointment's latest located version (a hash aggregate: cheaper than a sorting window at scale)
+    select source_id, appointment_id, max_by(row_location_id, version_at) as location_id
+    from ordered
+    where not inherits_location and row_location_id is not null
+    group by source_id, appointment_id
+
+),
+
+inherited as (
+
+    select
+        ordered.*,
+        case
+            when not ordered.inherits_location then ordered.row_location_id
+            else appointment_locations.location_id
+        end as location_id
+    from ordered
+    left join appointment_locations
+        on appointment_locations.source_id = ordered.source_id
+        and appointment_locations.appointment_id = ordered.appointment_id
+
+),
+
+final as (
+
+    select * from inherited
+
+)
+
+select * from final
