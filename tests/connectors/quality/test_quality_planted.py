@@ -1,0 +1,138 @@
+"""End to end on a generated drop with one planted defect per check: which locations fail, flags, reasons."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from connectors.quality.catalog import BY_NAME, CRITICAL
+from dq_pipeline import KEY, build_quality_warehouse
+from planted_drop import CLEAN, FLAGGED, PLANTED, TRUNCATED_DAY, make_planted_drop
+
+# Fails at every location of a generated drop by design (~15% of patients have no mobile or no SMS consent).
+NATURALLY_FAILING = {"active_patient_not_textable"}
+RUN_TIMES = [datetime(2026, 3, 2, 5, 0), datetime(2026, 3, 2, 6, 0)]
+
+
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]:
+    """The planted drop loaded, checked twice (two runs) and scored; a read-only connection."""
+    tmp = tmp_path_factory.mktemp("dq")
+    planted = make_planted_drop(tmp / "drop")
+    build_quality_warehouse(tmp / "drop", tmp / "wh.duckdb", RUN_TIMES)
+    con = duckdb.connect(str(tmp / "wh.duckdb"), read_only=True)
+    yield con, planted
+    con.close()
+
+
+def failing_locations(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """check -> locations with a failing row in the latest run."""
+    rows = con.sql(
+        "select check_name, location_id from marts.fct_dq_check_results "
+        "where is_failing and run_at = (select max(run_at) from marts.fct_dq_check_results)"
+    ).fetchall()
+    out: dict[str, set[str]] = {}
+    for check, loc in rows:
+        out.setdefault(check, set()).add(loc)
+    return out
+
+
+def test_each_planted_defect_fails_exactly_at_its_location(wh) -> None:
+    con, _ = wh
+    got = failing_locations(con)
+    for check, locations in PLANTED.items():
+        assert got.get(check, set()) == locations, check
+
+
+def test_checks_without_a_planted_defect_fail_nowhere(wh) -> None:
+    con, _ = wh
+    got = failing_locations(con)
+    unexpected = {c: locs for c, locs in got.items() if c not in PLANTED and c not in NATURALLY_FAILING}
+    assert unexpected == {}
+
+
+def test_every_check_reports_every_location(wh) -> None:
+    con, _ = wh
+    # 20 catalog checks x 8 locations in each of the 2 runs
+    n = con.sql("select count(*) from meta.dq_check_results").fetchall()[0][0]
+    assert n == len(BY_NAME) * 8 * 2
+
+
+def test_flagged_locations_and_reasons(wh) -> None:
+    con, _ = wh
+    rows = {r[0]: r[1:] for r in con.sql(
+        "select location_id, is_flagged, score, flag_reasons, how_to_fix from marts.rpt_dq_location_scores"
+    ).fetchall()}
+    flagged = {loc for loc, (is_flagged, *_rest) in rows.items() if is_flagged}
+    assert flagged == set(FLAGGED)
+    # LOC-004: 1 SMS of the location's outbound SMS went to the opted-out patient
+    assert "text messages were sent to patients who had opted out of texts" in rows["LOC-004"][2]
+    assert rows["LOC-004"][2].startswith("[critical] 1 of ")
+    assert "sms_after_opt_out: Stop the campaign" in rows["LOC-004"][3]
+    # LOC-005: 1 of 1 PMS source is stale (latest extract 2026-02-02)
+    assert "[critical] 1 of 1 PMS sources have not sent a fresh extract" in rows["LOC-005"][2]
+    for loc in set(rows) - set(FLAGGED):
+        is_flagged, score, reasons, _ = rows[loc]
+        assert reasons is None and score >= 80, loc
+    for loc in CLEAN:
+        assert rows[loc][0] is False
+
+
+def test_critical_checks_are_the_documented_ones(wh) -> None:
+    con, _ = wh
+    severities = dict(con.sql(
+        "select distinct check_name, severity from meta.dq_check_results"
+    ).fetchall())
+    assert {c for c, s in severities.items() if s == CRITICAL} == {"file_errors", "stale_extract", "sms_after_opt_out"}
+
+
+def test_samples_point_at_the_planted_rows_with_pseudonymous_ids_only(wh) -> None:
+    con, planted = wh
+    samples = {(c, l): s for c, l, s in con.sql(
+        "select check_name, location_id, failing_sample from marts.fct_dq_check_results "
+        "where is_failing and run_at = (select max(run_at) from marts.fct_dq_check_results)"
+    ).fetchall()}
+    orphan_key = hashlib.sha256(f"{KEY}|od-001|990000001".encode()).hexdigest()
+    assert samples[("orphan_patient_reference", "LOC-003")] == [
+        f"appointment od-001/{planted['orphan_apt']} -> patient_key {orphan_key}"]
+    bad_key = hashlib.sha256(f"{KEY}|od-001|{planted['bad_contact_patnum']}".encode()).hexdigest()
+    assert samples[("invalid_phone", "LOC-003")] == [f"patient_key {bad_key}"]
+    assert samples[("invalid_email", "LOC-003")] == [f"patient_key {bad_key}"]
+    assert samples[("sms_after_opt_out", "LOC-004")][0].startswith("message DQ-SMS-1 to patient_key ")
+    assert samples[("quarantined_rows", "LOC-005")] == [f"reviews/2026-03-02/reviews.csv:{planted['review_line']}"]
+    assert samples[("stale_extract", "LOC-005")] == ["pms/dx-002/2026-02-02 (28 days before as-of)"]
+    # the planted day (cut to 2 rows per extract file) is among LOC-002's truncated days
+    assert any(s.startswith(f"{TRUNCATED_DAY}: ") for s in samples[("truncated_day", "LOC-002")])
+    assert any(f"/{planted['duplicate_apt']} @ pms/od-001/2026-03-02/appointment.csv:" in s
+               for s in samples[("duplicate_appointment_key", "LOC-002")])
+    assert any(f"es-001/{planted['future_apt']} @" in s for s in samples[("completed_in_future", "LOC-007")])
+    assert len(samples[("likely_duplicate_patient", "LOC-006")]) == 2  # the record and its twin
+    # no contact data or names anywhere in the samples (the planted phone/email, any "@")
+    text = " ".join(" ".join(s) for s in samples.values())
+    assert "555-0199" not in text and "no-at-sign" not in text and "@example" not in text
+
+
+def test_history_keeps_every_run_and_scores_use_the_latest(wh) -> None:
+    con, _ = wh
+    runs = con.sql("select count(distinct run_id) from meta.dq_check_results").fetchall()[0][0]
+    assert runs == 2
+    per_loc = con.sql(
+        "select count(*) from marts.rpt_dq_location_score_history group by location_id"
+    ).fetchall()
+    assert {n for (n,) in per_loc} == {2}
+    latest = con.sql("select distinct run_at from marts.rpt_dq_location_scores").fetchall()
+    assert latest == [(RUN_TIMES[1],)]
+
+
+def test_reconciliation_balances_every_file(wh) -> None:
+    con, _ = wh
+    unbalanced = con.sql("select count(*) from marts.rpt_dq_file_reconciliation where not is_balanced").fetchall()
+    assert unbalanced == [(0,)]
+    # the rating-7 review is the drop's only quarantined row
+    q = con.sql("select source_file, rows_quarantined, quarantine_rows from marts.rpt_dq_file_reconciliation "
+                "where rows_quarantined > 0").fetchall()
+    assert q == [("reviews/2026-03-02/reviews.csv", 1, 1)]
