@@ -1,0 +1,176 @@
+"""End to end: generate a small drop, run every Dagster asset from the CLI, check the marts against the truth.
+
+The generator records the true outcome of every slot it wrote (`_truth/slot_outcomes.csv`). The checks below
+recompute the contract's no-show metrics from that truth with plain Python, independently of the SQL, and
+require the warehouse to agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from connectors.settings import DEV_PSEUDONYM_KEY, REPO_ROOT
+
+END_DATE = date(2026, 3, 2)
+SCHEDULED = {"completed", "no_call_no_show", "late_cancel"}
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Generate a 6-location drop and materialize every asset into a fresh warehouse, as `make run` does."""
+    root = tmp_path_factory.mktemp("e2e")
+    drop = root / "drop"
+    subprocess.run(
+        [sys.executable, "-m", "connectors.generator", "--out", str(drop), "--locations", "6",
+         "--end-date", END_DATE.isoformat(), "--seed", "11", "--history-days", "240", "--quiet"],
+        check=True, cwd=REPO_ROOT,
+    )
+    env = {
+        **os.environ,
+        "DSO_EXTRACTS_DIR": str(drop),
+        "DSO_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
+        "DSO_PUBLISHED_PATH": str(root / "published" / "marts.duckdb"),
+        "DSO_PSEUDONYM_KEY": DEV_PSEUDONYM_KEY,
+        "DAGSTER_HOME": str(REPO_ROOT / "dagster_home"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    env.pop("DSO_AS_OF_DATE", None)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "--select", "*",
+         "-m", "orchestration.definitions"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return {"drop": drop, "warehouse": root / "warehouse.duckdb", "published": root / "published" / "marts.duckdb"}
+
+
+def _truth_slots(drop: Path) -> list[dict[str, str]]:
+    """The generator's ground truth, one dict per slot."""
+    with open(drop / "_truth" / "slot_outcomes.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _locations(drop: Path) -> dict[str, dict[str, str]]:
+    """locations.csv rows by location_id."""
+    with open(drop / "locations.csv", newline="", encoding="utf-8-sig") as handle:
+        return {row["location_id"]: row for row in csv.DictReader(handle)}
+
+
+def _appointment_key(source_id: str, appointment_id: str) -> str:
+    """The warehouse's pseudonymous appointment key, recomputed from its documented formula."""
+    text = f"{DEV_PSEUDONYM_KEY}|appointment|{source_id}|{appointment_id}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_every_slot_outcome_matches_the_truth(pipeline_run: dict[str, Path]) -> None:
+    """Each slot the generator wrote appears once in fct_appointment_slots with the same outcome."""
+    truth = {
+        (_appointment_key(row["source_id"], row["appointment_key"]), row["slot_start"]): (row["location_id"], row["outcome"])
+        for row in _truth_slots(pipeline_run["drop"])
+    }
+    with duckdb.connect(str(pipeline_run["warehouse"]), read_only=True) as con:
+        rows = con.sql(
+            "select appointment_key, strftime(slot_start, '%Y-%m-%dT%H:%M:%S'), location_id, outcome "
+            "from marts.fct_appointment_slots"
+        ).fetchall()
+    warehouse = {(key, start): (loc, outcome) for key, start, loc, outcome in rows}
+    assert len(rows) == len(warehouse), "a slot appears twice"
+    assert len(truth) > 10_000
+    missing = truth.keys() - warehouse.keys()
+    extra = warehouse.keys() - truth.keys()
+    assert not missing and not extra, (len(missing), len(extra))
+    wrong = {k: (truth[k], warehouse[k]) for k in truth if truth[k] != warehouse[k]}
+    assert not wrong, list(wrong.items())[:5]
+
+
+def _rates(slots: list[dict[str, str]], start: date, end: date) -> tuple[int, float, float]:
+    """(scheduled, no_show_rate, same_day_cancellation_rate) over slots starting in [start, end)."""
+    counts = Counter(
+        row["outcome"] for row in slots
+        if start <= datetime.fromisoformat(row["slot_start"]).date() < end and row["outcome"] in SCHEDULED
+    )
+    scheduled = sum(counts.values())
+    return scheduled, (counts["no_call_no_show"] + counts["late_cancel"]) / scheduled, counts["late_cancel"] / scheduled
+
+
+def test_no_show_baselines_match_an_independent_computation(pipeline_run: dict[str, Path]) -> None:
+    """Baseline (as of go-live) and post (clipped to go-live + 14 days) rates equal the truth's, per location."""
+    locations = _locations(pipeline_run["drop"])
+    slots = _truth_slots(pipeline_run["drop"])
+    with duckdb.connect(str(pipeline_run["published"]), read_only=True) as con:
+        marts = {
+            row[0]: row[1:]
+            for row in con.sql(
+                "select location_id, baseline_scheduled_appointments, baseline_no_show_rate, "
+                "baseline_same_day_cancellation_rate, post_status, post_scheduled_appointments, post_no_show_rate "
+                "from rpt_location_no_show_baselines"
+            ).fetchall()
+        }
+    assert set(marts) == set(locations)
+    reported_posts = 0
+    for location_id, location in locations.items():
+        own = [row for row in slots if row["location_id"] == location_id]
+        go_live = date.fromisoformat(location["go_live_date"]) if location["go_live_date"] else None
+        live = go_live is not None and go_live <= END_DATE
+        baseline_as_of = go_live if live else END_DATE
+        expected = _rates(own, baseline_as_of - timedelta(days=90), baseline_as_of)
+        scheduled, no_show, same_day, post_status, post_scheduled, post_no_show = marts[location_id]
+        assert scheduled == expected[0], location_id
+        assert no_show == pytest.approx(expected[1], abs=1e-12), location_id
+        assert same_day == pytest.approx(expected[2], abs=1e-12), location_id
+        if not live:
+            continue
+        post_start = max(END_DATE - timedelta(days=90), go_live + timedelta(days=14))
+        if (END_DATE - post_start).days < 28:
+            assert post_status == "too_early" and post_no_show is None, location_id
+            continue
+        reported_posts += 1
+        expected_post = _rates(own, post_start, END_DATE)
+        assert post_status == "reported"
+        assert post_scheduled == expected_post[0], location_id
+        assert post_no_show == pytest.approx(expected_post[1], abs=1e-12), location_id
+    assert reported_posts >= 2
+
+
+def test_load_accounting_balances_and_nothing_is_quarantined(pipeline_run: dict[str, Path]) -> None:
+    """A clean generated drop loads every file with rows_read = rows_loaded + rows_quarantined and no errors."""
+    with duckdb.connect(str(pipeline_run["warehouse"]), read_only=True) as con:
+        errors, files, unbalanced, quarantined = con.execute(
+            "select count(*) filter (where status = 'error'), count(*), "
+            "count(*) filter (where rows_read <> rows_loaded + rows_quarantined), coalesce(sum(rows_quarantined), 0) "
+            "from meta.file_loads where file like '%.csv'"
+        ).fetchone()
+    drop_files = [p for p in pipeline_run["drop"].rglob("*.csv") if "_truth" not in p.parts]
+    assert files == len(drop_files)
+    assert (errors, unbalanced, quarantined) == (0, 0, 0)
+
+
+def test_published_snapshot_has_no_contact_or_identity_data(pipeline_run: dict[str, Path]) -> None:
+    """The snapshot the dashboards read has no PHI column, and no string value shaped like a patient contact."""
+    phi_column = re.compile(r"(^|_)(first_?name|last_?name|[fl]name|birth_?date|phone|email|email_address|patnum|patid)$")
+    with duckdb.connect(str(pipeline_run["published"]), read_only=True) as con:
+        columns = con.sql(
+            "select table_name, column_name, data_type from information_schema.columns"
+        ).fetchall()
+        assert len({t for t, _, _ in columns}) >= 10
+        leaks = [(t, c) for t, c, _ in columns if phi_column.search(c.lower())]
+        assert not leaks
+        # Values: the generator writes patient emails at example.com and US phone numbers with punctuation.
+        for table, column, data_type in columns:
+            if data_type != "VARCHAR" or column == "regional_manager":  # staff contact, not a patient's
+                continue
+            hits = con.execute(
+                f'select count(*) from "{table}" where regexp_matches("{column}", \'@example\\.com|\\(?[2-9][0-9]{{2}}\\)?[ .-][0-9]{{3}}[ .-][0-9]{{4}}\')'
+            ).fetchone()[0]
+            assert hits == 0, (table, column)
