@@ -4,6 +4,10 @@
 --   counts by slot start date; scheduled = completed + no_call_no_show + late_cancel (metrics.md §2)
 --   is_live: the week is the go-live week or later (group = go-live week); weeks_since_go_live = event time
 --   is_complete_week: the whole week lies before the as-of date
+--   outreach_attempts / outreach_answered / patient_response_rate (metrics.md §2, int_metrics_outreach_attempts):
+--   weeks before the go-live week (and every week of a location not live) from the PMS's own SMS tables where the
+--   source has them (outreach_source 'pms_sms'), else NULL with outreach_source 'not_tracked' (never 0); from the
+--   go-live week on from the platform ('comms'). No attempts in a tracked week: 0 attempts, rate NULL.
 with locations as (
 
     select * from {{ ref('dim_locations') }}
@@ -19,6 +23,18 @@ slots as (
 as_of as (
 
     select * from {{ ref('int_as_of_date_resolved') }}
+
+),
+
+outreach_weekly as (
+
+    select * from {{ ref('int_metrics_outreach_weekly') }}
+
+),
+
+outreach_tracking as (
+
+    select * from {{ ref('int_metrics_outreach_tracking') }}
 
 ),
 
@@ -68,6 +84,21 @@ spine as (
 
 ),
 
+with_outreach as (
+
+    select
+        spine.*,
+        case
+            when spine.week_start >= spine.go_live_week_start then 'comms'
+            when outreach_tracking.pms_outreach_tracked then 'pms_sms'
+            else 'not_tracked'
+        end as outreach_source
+    from spine
+    left join outreach_tracking
+        on outreach_tracking.location_id = spine.location_id
+
+),
+
 final as (
 
     select
@@ -90,10 +121,21 @@ final as (
         (weekly_counts.no_call_no_shows + weekly_counts.late_cancels) / nullif(weekly_counts.scheduled_appointments, 0)
             as no_show_rate,
         weekly_counts.late_cancels / nullif(weekly_counts.scheduled_appointments, 0) as same_day_cancellation_rate,
-        weekly_counts.no_call_no_shows / nullif(weekly_counts.scheduled_appointments, 0) as no_call_no_show_rate
-    from spine
+        weekly_counts.no_call_no_shows / nullif(weekly_counts.scheduled_appointments, 0) as no_call_no_show_rate,
+        spine.outreach_source,
+        case when spine.outreach_source <> 'not_tracked' then coalesce(outreach_weekly.outreach_attempts, 0) end
+            as outreach_attempts,
+        case when spine.outreach_source <> 'not_tracked' then coalesce(outreach_weekly.outreach_answered, 0) end
+            as outreach_answered,
+        case when spine.outreach_source <> 'not_tracked'
+            then outreach_weekly.outreach_answered / nullif(outreach_weekly.outreach_attempts, 0)
+        end as patient_response_rate
+    from with_outreach as spine
     left join weekly_counts
         on weekly_counts.location_id = spine.location_id and weekly_counts.week_start = spine.week_start
+    left join outreach_weekly
+        on outreach_weekly.location_id = spine.location_id and outreach_weekly.week_start = spine.week_start
+        and outreach_weekly.feed = spine.outreach_source
 
 )
 

@@ -1,0 +1,57 @@
+-- Production (fees) per PMS appointment (metrics.md §6 "production per visit", extracts.md §3.1-§3.3): one row
+-- per (source_id, appointment_id) that has a fee figure.
+--   Open Dental  sum of ProcFee x max(UnitQty, 1) over the appointment's ProcStatus 2 (completed) procedurelog
+--                rows (current version of each procedure; AptNum 0 = none, e.g. the D9986/D9987 break charges)
+--   Eaglesoft    dollars_scheduled of the appointment's current version
+--   Dentrix      amount of the current v_appt version
+-- An appointment whose fees are all NULL has no row (the ROI then uses the configured production_per_visit).
+with od_procedures as (
+
+    select * from {{ ref('stg_opendental__procedurelog') }}
+    qualify row_number() over (
+        partition by source_id, procnum order by datetstamp desc nulls last, extract_date desc, source_line desc
+    ) = 1
+
+),
+
+es_appointments as (
+
+    select * from {{ ref('stg_eaglesoft__appointment') }}
+    qualify row_number() over (partition by source_id, appointment_id order by extract_date desc, source_line desc) = 1
+
+),
+
+dx_appointments as (
+
+    select * from {{ ref('stg_dentrix__v_appt') }}
+    qualify row_number() over (
+        partition by source_id, appointment_id
+        order by modified_time_stamp desc nulls last, extract_date desc, source_line desc
+    ) = 1
+
+),
+
+unioned as (
+
+    select 'opendental' as vendor, source_id, aptnum as appointment_id,
+        sum(procfee * greatest(coalesce(unitqty, 1), 1)) as production
+    from od_procedures
+    where not is_deleted_version and coalesce(aptnum, '0') <> '0' and procfee is not null
+        and {{ map_code('opendental', 'procedurelog', 'procstatus', 'procstatus', 'source_id') }} = 'completed'
+    group by source_id, aptnum
+
+    union all
+
+    select 'eaglesoft', source_id, appointment_id, dollars_scheduled
+    from es_appointments
+    where not is_deleted_version and dollars_scheduled is not null
+
+    union all
+
+    select 'dentrix', source_id, appointment_id, amount
+    from dx_appointments
+    where not is_deleted_version and amount is not null
+
+)
+
+select * from unioned
