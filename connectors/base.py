@@ -36,7 +36,11 @@ class VendorReader:
         return self.spec.tables.get(name)
 
     def post_type(self, con: duckdb.DuckDBPyConnection, job: FileJob) -> None:
-        """Vendor-specific set-based step on the typed file in temp table _t (before it is written)."""
+        """Vendor-specific set-based step on the typed records in temp table _t (before they are written).
+
+        _t may hold several files of job's table read together (column _f = file, _rn = record in its file):
+        per-file logic must partition by _f. `job` is the first of those files.
+        """
 
     def missing_required_tables(self, present: set[str], has_location_keys: bool) -> list[str]:
         """Names of required tables absent from every extract of a source (tables.yml required_table)."""

@@ -1,6 +1,8 @@
-"""Generic file engine: read one contract file with DuckDB, type it, quarantine bad rows, append versions.
+"""Generic file engine: read contract files with DuckDB, type them, quarantine bad rows, append versions.
 
-Python runs once per file (header, encoding, newline/quote counts); every per-row step is one SQL statement.
+Python runs once per file (header, encoding, newline/quote counts). Files of one table and column layout are
+then read together by one read_csv and typed, judged, written and counted by a few set-based statements per
+group (not per file); files needing repairs take the single-file path. Deleted versions are one set-based step.
 """
 
 from __future__ import annotations
@@ -116,14 +118,16 @@ def prepass(path: Path, encoding: str, tmpdir: Path) -> Prepass:
     try:
         with open(path, "rb") as f:
             while chunk := f.read(CHUNK):
-                try:
-                    text = decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    line = newlines + chunk[: max(exc.start, 0)].count(b"\n") + 1
-                    hint = " (declare \"encoding\": \"windows-1252\" in _manifest.json if it is)" if codec == "utf-8" else ""
-                    raise FileError(f"cannot decode as {encoding} at line {line}{hint}") from None
-                if out is not None:
-                    out.write(text)
+                # Pure-ASCII UTF-8 chunks (the common case) need no decoding when no character is pending.
+                if out is not None or not chunk.isascii() or decoder.getstate()[0]:
+                    try:
+                        text = decoder.decode(chunk)
+                    except UnicodeDecodeError as exc:
+                        line = newlines + chunk[: max(exc.start, 0)].count(b"\n") + 1
+                        hint = " (declare \"encoding\": \"windows-1252\" in _manifest.json if it is)" if codec == "utf-8" else ""
+                        raise FileError(f"cannot decode as {encoding} at line {line}{hint}") from None
+                    if out is not None:
+                        out.write(text)
                 newlines += chunk.count(b"\n")
                 quotes += chunk.count(b'"')
                 last = chunk[-1:]
@@ -243,28 +247,41 @@ def _shown(v: str) -> str:
     return f"'''' || left({v}, {MAX_VALUE_IN_REASON}) || ''''"
 
 
-def build_select(job: FileJob, pre: Prepass, positions: dict[str, int], parallel: bool,
-                 known_locations: str | None, keep_raw_all: bool = False) -> str:
-    """The one statement that reads, cleans, types and judges every record of the file."""
-    t = job.table
-    n = len(pre.header)
-    cols = {f"c{i}": "VARCHAR" for i in range(n + 1)}  # c{n}: spare column catching extra fields
-    columns_sql = "{" + ", ".join(f"{sql_str(k)}: 'VARCHAR'" for k in cols) + "}"
-    path = sql_str(pre.read_path.as_posix())
-    read = (
-        f"read_csv({path}, header=false, auto_detect=false, columns={columns_sql}, delim=',', quote='\"', "
+def csv_source(paths: list[Path], n_cols: int, parallel: bool) -> str:
+    """read_csv over one or more files: every field VARCHAR (c0..c{n_cols}; the last one catches extra fields)."""
+    columns_sql = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_cols + 1)) + "}"
+    files = "[" + ", ".join(sql_str(p.as_posix()) for p in paths) + "]"
+    return (
+        f"read_csv({files}, header=false, auto_detect=false, columns={columns_sql}, delim=',', quote='\"', "
         f"escape='\"', null_padding=true, nullstr={sql_str(NEVER_NULL)}, strict_mode=false, "
         f"parallel={'true' if parallel else 'false'}, encoding='utf-8')"
     )
+
+
+def build_select(table: TableSpec, n: int, positions: dict[str, int], paths: list[Path], parallel: bool,
+                 known_locations: str | None, keep_raw_all: bool = False) -> str:
+    """The one statement that reads, cleans, types and judges every record of one or more files.
+
+    All files share the header layout (`n` columns, contract columns at `positions`). `_f` is the file's index in
+    `paths` (DuckDB's file_index) and `_rn` the record number within its file (header = 1): DuckDB keeps
+    insertion order (files in list order, records in file order), so row_number() over the scan numbers records
+    in order and partitioning by file restarts the count per file.
+    """
+    t = table
+    read = csv_source(paths, n, parallel)
     needed = sorted(set(positions.values()) | {n - 1, n})
     nonnull_count = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in range(n))
-    src = (
-        f"SELECT row_number() OVER () AS _rn, {', '.join(f'c{i}' for i in needed)}, "
-        f"c{n - 1} IS NULL AS _short, c{n} IS NOT NULL AS _long, "
-        f"CASE WHEN c{n - 1} IS NULL THEN {nonnull_count} END AS _nf FROM {read}"
-    )
+    cols = f"{', '.join(f'c{i}' for i in needed)}, c{n - 1} IS NULL AS _short, c{n} IS NOT NULL AS _long, " \
+           f"CASE WHEN c{n - 1} IS NULL THEN {nonnull_count} END AS _nf"
+    if len(paths) == 1:
+        src = f"SELECT 0::BIGINT AS _f, row_number() OVER () AS _rn, {cols} FROM {read}"
+    else:
+        src = (
+            f"SELECT _f, row_number() OVER (PARTITION BY _f ORDER BY _g) AS _rn, * EXCLUDE (_f, _g) FROM "
+            f"(SELECT file_index::BIGINT AS _f, row_number() OVER () AS _g, {cols} FROM {read})"
+        )
     sentinels = t.sentinel_null
-    vsel = ["_rn", "_rn AS _line", "_short", "_long", "_nf"]
+    vsel = ["_f", "_rn", "_rn AS _line", "_short", "_long", "_nf"]
     for j, col in enumerate(t.columns):
         if col.name in positions:
             i = positions[col.name]
@@ -274,8 +291,11 @@ def build_select(job: FileJob, pre: Prepass, positions: dict[str, int], parallel
             vsel.append(f"{x} AS _v{j}")
         else:
             vsel.append(f"NULL::VARCHAR AS _v{j}")
-    raw_pairs = ", ".join(f"{sql_str(c.name)}, c{positions[c.name]}" for c in t.columns if c.name in positions)
-    vsel.append(f"json_object({raw_pairs}) AS _rawj" if raw_pairs else "NULL AS _rawj")
+    # The raw record (contract columns as read) is built only for the rows that keep it (JSON per row is costly).
+    raw_idx = sorted(set(positions.values()))
+    vsel += [f"c{i} AS _c{i}" for i in raw_idx]
+    raw_pairs = ", ".join(f"{sql_str(c.name)}, _c{positions[c.name]}" for c in t.columns if c.name in positions)
+    raw_json = f"json_object({raw_pairs})" if raw_pairs else "NULL::JSON"
 
     tsel = ["*"]
     for j, col in enumerate(t.columns):
@@ -333,7 +353,7 @@ def build_select(job: FileJob, pre: Prepass, positions: dict[str, int], parallel
     )
     reason_sql = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "NULL::VARCHAR"
     out_cols = [ident(o) for o, _ in t.output_columns()]
-    final = ["_rn", "_line", *out_cols, "_rawj",
+    final = ["_f", "_rn", "_line", *out_cols, *[f"_c{i}" for i in raw_idx],
              f"CASE WHEN _short OR _long THEN {field_msg} ELSE {reason_sql} END AS _reason",
              *[f"_bo{j}" for j in bo_idx]]
     keep = "true" if keep_raw_all else "_reason IS NOT NULL"
@@ -341,7 +361,8 @@ def build_select(job: FileJob, pre: Prepass, positions: dict[str, int], parallel
         f"WITH src AS ({src}), v AS (SELECT {', '.join(vsel)} FROM src WHERE _rn > 1), "
         f"t AS (SELECT {', '.join(tsel)}, {', '.join(bad_opt) if bad_opt else 'NULL AS _nobo'} FROM v), "
         f"r AS (SELECT {', '.join(final)} FROM t) "
-        f"SELECT * EXCLUDE (_rawj), CASE WHEN {keep} THEN _rawj END AS _raw FROM r"
+        f"SELECT * EXCLUDE ({', '.join(f'_c{i}' for i in raw_idx)}), CASE WHEN {keep} THEN {raw_json} END AS _raw "
+        f"FROM r"
     )
 
 
@@ -354,13 +375,8 @@ def fix_line_numbers(con: duckdb.DuckDBPyConnection, pre: Prepass, n_cols: int, 
     file_lines = pre.newlines + (0 if pre.ends_with_newline else 1)
     if n_records == file_lines:
         return
-    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_cols + 1)) + "}"
     nl = " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(n_cols + 1))
-    read = (
-        f"read_csv({sql_str(pre.read_path.as_posix())}, header=false, auto_detect=false, columns={cols}, "
-        f"delim=',', quote='\"', escape='\"', null_padding=true, nullstr={sql_str(NEVER_NULL)}, "
-        f"strict_mode=false, parallel={'true' if parallel else 'false'}, encoding='utf-8')"
-    )
+    read = csv_source([pre.read_path], n_cols, parallel)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _lines AS SELECT _rn, _rn + coalesce(sum(_nl) OVER (ORDER BY _rn ROWS "
         f"BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS _start, _nl FROM "
@@ -387,53 +403,78 @@ def fix_line_numbers(con: duckdb.DuckDBPyConnection, pre: Prepass, n_cols: int, 
     con.execute("DROP TABLE IF EXISTS _lines")
 
 
-# --------------------------------------------------------------------------- load one file
+# --------------------------------------------------------------------------- load files
+
+# A group read holds at most this much CSV (bytes) or this many files: bounds the memory of the temp table.
+GROUP_MAX_BYTES = 256 * 1024 * 1024
+GROUP_MAX_FILES = 4000
 
 
-class KeyState:
-    """Keys alive so far in one source's table (for deleted versions of full extracts); a temp table."""
+@dataclass
+class Prepared:
+    """A file that passed the prepass and header match, ready to be read by DuckDB."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, table: TableSpec) -> None:
-        self.con = con
-        self.table = table
-        self.name = f"_keys_{table.raw_name}"
-        key_cols = ", ".join(f"{ident(table.column(k).lname)} {table.column(k).outputs()[0][1]}" for k in table.key)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {self.name} ({key_cols}, _alive BOOLEAN)")
+    job: FileJob
+    pre: Prepass
+    positions: dict[str, int]
+    result: FileResult
+    track_keys: bool = False  # record its keys for deleted versions (see apply_deletions)
 
-    def apply(self, job: FileJob) -> int:
-        """Merge the keys of the file in _t; for a full file add deleted versions of absent keys; return count."""
-        t = self.table
-        keys = [ident(t.column(k).lname) for k in t.key]
-        klist = ", ".join(keys)
-        notnull = " AND ".join(f"{k} IS NOT NULL" for k in keys)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _present AS SELECT DISTINCT {klist} FROM _t WHERE {notnull}")
-        deleted = 0
-        if job.mode == "full":
-            on = " AND ".join(f"s.{k} = p.{k}" for k in keys)
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _gone AS SELECT {', '.join('s.' + k for k in keys)} FROM {self.name} s "
-                f"WHERE s._alive AND NOT EXISTS (SELECT 1 FROM _present p WHERE {on})"
-            )
-            deleted = self.con.sql("SELECT count(*) FROM _gone").fetchall()[0][0]
-            if deleted:
-                ed = f"DATE {sql_str(job.extract_date.isoformat())}" if job.extract_date else "NULL"
-                self.con.execute(
-                    f"INSERT INTO {t.qualified} ({klist}, _source_id, _extract_date, _file, _line, _is_deleted, "
-                    f"_load_id) SELECT {klist}, {sql_str(job.source_id)}, {ed}, {sql_str(job.rel)}, NULL, true, "
-                    f"{sql_str(job.load_id)} FROM _gone"
-                )
-            self.con.execute(f"UPDATE {self.name} SET _alive = false WHERE _alive")
-        on = " AND ".join(f"s.{k} = p.{k}" for k in keys)
-        self.con.execute(f"UPDATE {self.name} s SET _alive = true FROM _present p WHERE {on}")
-        self.con.execute(
-            f"INSERT INTO {self.name} SELECT {klist}, true FROM _present p WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {self.name} s WHERE {on})"
-        )
-        return deleted
+    @property
+    def groupable(self) -> bool:
+        """A file that needs none of the single-file repairs (truncated last line) can share a group read."""
+        return self.pre.ends_with_newline
 
-    def drop(self) -> None:
-        """Drop the temp table."""
-        self.con.execute(f"DROP TABLE IF EXISTS {self.name}")
+    @property
+    def group_key(self) -> tuple:
+        """Files with the same key are read by one read_csv: same table and same column layout."""
+        t = self.job.table
+        return (t.vendor, t.name, len(self.pre.header), tuple(sorted(self.positions.items())),
+                self.pre.quotes > 0)
+
+
+def new_result(job: FileJob) -> FileResult:
+    """An empty FileResult for a job (status 'loaded' until something fails)."""
+    t = job.table
+    return FileResult(job.rel, job.source_id, t.vendor, t.name, job.extract_date,
+                      job.mode if t.folder != "manual" and t.folder != "." else None, job.encoding)
+
+
+def prepare(job: FileJob, tmpdir: Path) -> Prepared | FileResult:
+    """Per-file Python step (prepass, header match); a FileResult with status 'error' when the file is unusable."""
+    res = new_result(job)
+    try:
+        pre = prepass(job.path, job.encoding, tmpdir)
+        positions, warns = match_header(pre.header, job.table, job.renames)
+        res.warnings += warns
+        if pre.quotes % 2 == 1 and pre.ends_with_newline:
+            raise FileError("unbalanced quotes: a quoted field is never closed")
+    except FileError as exc:
+        res.status, res.message = "error", f"{job.rel}: {exc}"
+        return res
+    except (OSError, ValueError) as exc:
+        res.status, res.message = "error", f"{job.rel}: unreadable file: {_clean_duckdb_error(exc)}"
+        return res
+    return Prepared(job, pre, positions, res)
+
+
+def group_files(preps: list[Prepared]) -> tuple[list[list[Prepared]], list[Prepared]]:
+    """(groups read together, files for the single-file path); groups keep first-seen order, capped in size."""
+    groups: dict[tuple, list[list[Prepared]]] = {}
+    sizes: dict[tuple, int] = {}  # bytes in the last chunk of each key
+    singles: list[Prepared] = []
+    for p in preps:
+        if not p.groupable:
+            singles.append(p)
+            continue
+        key = p.group_key
+        chunks = groups.setdefault(key, [[]])
+        if chunks[-1] and (len(chunks[-1]) >= GROUP_MAX_FILES or sizes[key] + p.pre.size > GROUP_MAX_BYTES):
+            chunks.append([])
+            sizes[key] = 0
+        chunks[-1].append(p)
+        sizes[key] = sizes.get(key, 0) + p.pre.size
+    return [g for chunks in groups.values() for g in chunks], singles
 
 
 def _clean_duckdb_error(exc: Exception) -> str:
@@ -445,32 +486,71 @@ def _clean_duckdb_error(exc: Exception) -> str:
     return msg
 
 
-def load_file(con: duckdb.DuckDBPyConnection, job: FileJob, tmpdir: Path, *, vendor_reader: Any,
-              known_locations: str | None, key_state: KeyState | None) -> FileResult:
-    """Load one file into its raw table; never raises for bad input (the result says what happened)."""
-    t = job.table
-    res = FileResult(job.rel, job.source_id, t.vendor, t.name, job.extract_date,
-                     job.mode if t.folder != "manual" and t.folder != "." else None, job.encoding)
+def _keep_raw(t: TableSpec, pre: Prepass) -> bool:
+    """Raw records are kept for every row only where a later step may quarantine a row that typed fine."""
+    return not pre.ends_with_newline or not t.key
+
+
+def load_group(con: duckdb.DuckDBPyConnection, preps: list[Prepared], *, vendor_reader: Any,
+               known_locations: str | None) -> tuple[list[Prepared], bool]:
+    """Load files of one layout with one read_csv and set-based SQL.
+
+    Returns (files left over, whether the group read failed). Left over: every file when the read fails (the
+    caller splits the group to isolate the file at fault, which then gets its own error on the single-file
+    path), else the files whose record count differs from their line count (quoted newlines, blank lines): they
+    need the single-file path's line-number repair.
+    """
+    t = preps[0].job.table
+    quoted = any(p.pre.quotes for p in preps)
+    # DuckDB 2.0 refuses null_padding with quoted newlines in a parallel read: files with quotes read serially.
+    sql = build_select(t, len(preps[0].pre.header), preps[0].positions, [p.pre.read_path for p in preps],
+                       not quoted, known_locations, _keep_raw(t, preps[0].pre))
     try:
-        pre = prepass(job.path, job.encoding, tmpdir)
-        positions, warns = match_header(pre.header, t, job.renames)
-        res.warnings += warns
-        if pre.quotes % 2 == 1 and pre.ends_with_newline:
-            raise FileError("unbalanced quotes: a quoted field is never closed")
+        con.execute("CREATE OR REPLACE TEMP TABLE _t AS " + sql)
+    except duckdb.Error:
+        con.execute("DROP TABLE IF EXISTS _t")
+        return preps, True
+    try:
+        counts = dict(con.sql("SELECT _f, count(*) FROM _t GROUP BY _f").fetchall())
+        # All files here end with a newline: records (header included) = '\n' count unless quoted newlines or
+        # blank lines shift them; those files go to the single-file path, which numbers their lines exactly.
+        evict = [i for i, p in enumerate(preps) if counts.get(i, 0) != p.pre.newlines - 1]
+        if evict:
+            con.execute(f"DELETE FROM _t WHERE _f IN ({', '.join(map(str, evict))})")
+        evicted = set(evict)
+        keep = [(i, p) for i, p in enumerate(preps) if i not in evicted]
+        if keep:
+            try:
+                vendor_reader.post_type(con, keep[0][1].job)
+                write_rows(con, t, keep)
+            except (duckdb.Error, OSError, ValueError) as exc:
+                for _, p in keep:
+                    p.result.status = "error"
+                    p.result.message = f"{p.job.rel}: unreadable file: {_clean_duckdb_error(exc)}"
+        return [preps[i] for i in evict], False
+    finally:
+        con.execute("DROP TABLE IF EXISTS _t")
+
+
+def load_single(con: duckdb.DuckDBPyConnection, prep: Prepared, *, vendor_reader: Any,
+                known_locations: str | None) -> None:
+    """Load one file that needs special handling (quoted newlines, blank lines, truncated last line)."""
+    job, pre, t, res = prep.job, prep.pre, prep.job.table, prep.result
+    try:
         parallel = True
-        # Raw records are kept for every row only where a later step may quarantine a row that typed fine.
-        keep_raw = not pre.ends_with_newline or not t.key
+        keep_raw = _keep_raw(t, pre)
+        n = len(pre.header)
         try:
             con.execute("CREATE OR REPLACE TEMP TABLE _t AS "
-                        + build_select(job, pre, positions, True, known_locations, keep_raw))
+                        + build_select(t, n, prep.positions, [pre.read_path], True, known_locations, keep_raw))
         except duckdb.Error as exc:
             if "parallel" not in str(exc).lower():
                 raise
             # DuckDB 2.0: null_padding with quoted newlines needs the single-threaded reader.
             parallel = False
             con.execute("CREATE OR REPLACE TEMP TABLE _t AS "
-                        + build_select(job, pre, positions, False, known_locations, keep_raw))
-        fix_line_numbers(con, pre, len(pre.header), parallel)
+                        + build_select(t, n, prep.positions, [pre.read_path], False, known_locations, keep_raw))
+        fix_line_numbers(con, pre, n, parallel)
         if not pre.ends_with_newline:
             # A file cut off mid-record: the last record is incomplete (open quote or too few fields).
             open_quote = pre.quotes % 2 == 1
@@ -481,74 +561,168 @@ def load_file(con: duckdb.DuckDBPyConnection, job: FileJob, tmpdir: Path, *, ven
                 + ("" if open_quote else " AND _reason LIKE 'field count:%'")
             )
         vendor_reader.post_type(con, job)
-        _write(con, job, res)
-        if key_state is not None:
-            res.deleted_versions = key_state.apply(job)
-        if pre.newlines + (0 if pre.ends_with_newline else 1) <= 1:
-            res.warnings.append("header only: no data rows")
+        write_rows(con, t, [(0, prep)])
     except FileError as exc:
         res.status, res.message = "error", f"{job.rel}: {exc}"
     except (duckdb.Error, OSError, ValueError) as exc:
         res.status, res.message = "error", f"{job.rel}: unreadable file: {_clean_duckdb_error(exc)}"
     finally:
         con.execute("DROP TABLE IF EXISTS _t")
-    return res
 
 
-def _write(con: duckdb.DuckDBPyConnection, job: FileJob, res: FileResult) -> None:
-    """Append good rows to the raw table, bad rows to meta.quarantine, findings to meta.parse_findings."""
-    t = job.table
+def _values(rows: list[tuple[Any, ...]]) -> str:
+    """A VALUES list of SQL literals (str, int, bool, date, None)."""
+    def lit(v: Any) -> str:
+        if v is None:
+            return "NULL"
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, date):
+            return f"DATE {sql_str(v.isoformat())}"
+        return sql_str(v)
+    return ", ".join("(" + ", ".join(lit(v) for v in r) + ")" for r in rows)
+
+
+def write_rows(con: duckdb.DuckDBPyConnection, t: TableSpec, files: list[tuple[int, Prepared]]) -> None:
+    """Write the typed records in _t (one or more files, column _f): good rows to the raw table, bad rows to
+    meta.quarantine, per-file counts to each FileResult and findings to meta.parse_findings; one statement each
+    for the whole set of files, never one per file."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _gf (_f BIGINT, rel VARCHAR, source_id VARCHAR, extract_date DATE, "
+        "load_id VARCHAR, track BOOLEAN)")
+    con.execute("INSERT INTO _gf VALUES " + _values(
+        [(i, p.job.rel, p.job.source_id, p.job.extract_date, p.job.load_id, p.track_keys) for i, p in files]))
     out_cols = [ident(o) for o, _ in t.output_columns()]
-    ed = f"DATE {sql_str(job.extract_date.isoformat())}" if job.extract_date else "NULL::DATE"
-    meta_vals = f"{sql_str(job.source_id)}, {ed}, {sql_str(job.rel)}, _line, false, {sql_str(job.load_id)}"
     con.execute(
         f"INSERT INTO {t.qualified} ({', '.join(out_cols)}, _source_id, _extract_date, _file, _line, _is_deleted, "
-        f"_load_id) SELECT {', '.join(out_cols)}, {meta_vals} FROM _t WHERE _reason IS NULL ORDER BY _rn"
+        f"_load_id) SELECT {', '.join('_t.' + c for c in out_cols)}, g.source_id, g.extract_date, g.rel, _t._line, "
+        f"false, g.load_id FROM _t JOIN _gf g USING (_f) WHERE _t._reason IS NULL ORDER BY _t._f, _t._rn"
     )
     con.execute(
-        f"INSERT INTO meta.quarantine SELECT {sql_str(job.load_id)}, {sql_str(job.rel)}, _line, "
-        f"{sql_str(job.source_id)}, {sql_str(t.vendor)}, {sql_str(t.name)}, {ed}, _reason, _raw "
-        f"FROM _t WHERE _reason IS NOT NULL ORDER BY _rn"
+        f"INSERT INTO meta.quarantine SELECT g.load_id, g.rel, _t._line, g.source_id, {sql_str(t.vendor)}, "
+        f"{sql_str(t.name)}, g.extract_date, _t._reason, _t._raw FROM _t JOIN _gf g USING (_f) "
+        f"WHERE _t._reason IS NOT NULL ORDER BY _t._f, _t._rn"
     )
-    bo_cols = [r[0] for r in con.sql("SELECT column_name FROM (DESCRIBE _t) WHERE column_name LIKE '\\_bo%' ESCAPE '\\'").fetchall()]
+    bo_cols = [r[0] for r in con.sql(
+        "SELECT column_name FROM (DESCRIBE _t) WHERE column_name LIKE '\\_bo%' ESCAPE '\\'").fetchall()]
     aggs = ["count(*)", "count(*) FILTER (WHERE _reason IS NULL)", "count(*) FILTER (WHERE _reason IS NOT NULL)"]
     aggs += [f"count(*) FILTER (WHERE _reason IS NULL AND {b})" for b in bo_cols]
-    row = con.sql(f"SELECT {', '.join(aggs)} FROM _t").fetchall()[0]
-    res.rows_read, res.rows_loaded, res.rows_quarantined = row[0], row[1], row[2]
-    # The accounting invariant of extracts.md §7: every record read is either loaded or quarantined.
-    assert res.rows_read == res.rows_loaded + res.rows_quarantined, job.rel
-    findings: list[tuple[str | None, str, int]] = []
-    for b, count in zip(bo_cols, row[3:]):
-        if count:
-            col = t.columns[int(b[3:])]
-            findings.append((col.lname, f"unparseable_{col.type}", count))
+    dup_sql = "NULL::BIGINT"
     if t.key:
         keys = ", ".join(ident(t.column(k).lname) for k in t.key)
-        dup = con.sql(
-            f"SELECT coalesce(sum(c), 0) FROM (SELECT count(*) AS c FROM _t WHERE _reason IS NULL "
-            f"GROUP BY {keys} HAVING count(*) > 1)"
-        ).fetchall()[0][0]
-        if dup:
-            findings.append((",".join(c.lower() for c in t.key), "duplicate_key_in_file", int(dup)))
-    record_findings(con, job.load_id, job.rel, t.name, findings)
-
-
-def record_findings(con: duckdb.DuckDBPyConnection, load_id: str, rel: str, table: str | None,
-                    findings: list[tuple[str | None, str, int]]) -> None:
-    """Insert parse findings (column, finding, n_rows) of one file."""
+        dup_sql = (f"(SELECT sum(c) FROM (SELECT _f, count(*) AS c FROM _t WHERE _reason IS NULL "
+                   f"GROUP BY _f, {keys} HAVING count(*) > 1) d WHERE d._f = a._f)")
+    stats = {r[0]: r[1:] for r in con.sql(
+        f"SELECT a.*, {dup_sql} FROM (SELECT _f, {', '.join(aggs)} FROM _t GROUP BY _f) a").fetchall()}
+    findings: list[tuple[str, str, str | None, str, int]] = []
+    for i, p in files:
+        res = p.result
+        row = stats.get(i)
+        if row is None:  # header only: no records
+            row = (0, 0, 0, *([0] * len(bo_cols)), None)
+        res.rows_read, res.rows_loaded, res.rows_quarantined = row[0], row[1], row[2]
+        # The accounting invariant of extracts.md §7: every record read is either loaded or quarantined.
+        assert res.rows_read == res.rows_loaded + res.rows_quarantined, p.job.rel
+        for b, count in zip(bo_cols, row[3:-1]):
+            if count:
+                col = t.columns[int(b[3:])]
+                findings.append((p.job.load_id, p.job.rel, col.lname, f"unparseable_{col.type}", int(count)))
+        if row[-1]:
+            findings.append((p.job.load_id, p.job.rel, ",".join(c.lower() for c in t.key), "duplicate_key_in_file",
+                             int(row[-1])))
+        if p.pre.newlines + (0 if p.pre.ends_with_newline else 1) <= 1:
+            res.warnings.append("header only: no data rows")
     if findings:
-        con.executemany(
-            "INSERT INTO meta.parse_findings VALUES (?, ?, ?, ?, ?, ?)",
-            [(load_id, rel, table, c, f, n) for c, f, n in findings],
+        con.execute("INSERT INTO meta.parse_findings SELECT load_id, rel, " + sql_str(t.name)
+                    + ", col, finding, n FROM (VALUES " + _values(findings) + ") v(load_id, rel, col, finding, n)")
+    if any(p.track_keys for _, p in files):
+        _record_keys(con, t)
+    con.execute("DROP TABLE IF EXISTS _gf")
+
+
+# --------------------------------------------------------------------------- deleted versions
+
+
+def _keys_table(t: TableSpec) -> str:
+    """Temp table of the keys present in each tracked file of table t."""
+    return f"_keys_{t.raw_name}"
+
+
+def drop_keys(con: duckdb.DuckDBPyConnection, t: TableSpec) -> None:
+    """Drop the key temp table of table t."""
+    con.execute(f"DROP TABLE IF EXISTS {_keys_table(t)}")
+
+
+def _record_keys(con: duckdb.DuckDBPyConnection, t: TableSpec) -> None:
+    """Append the distinct non-NULL keys of the tracked files in _t (quarantined rows included: a bad row whose
+    key parsed still shows the key is present, so it never fakes a deletion)."""
+    keys = [ident(t.column(k).lname) for k in t.key]
+    key_defs = ", ".join(f"{ident(t.column(k).lname)} {t.column(k).outputs()[0][1]}" for k in t.key)
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_keys_table(t)} (_source_id VARCHAR, _file VARCHAR, {key_defs})")
+    notnull = " AND ".join(f"_t.{k} IS NOT NULL" for k in keys)
+    con.execute(
+        f"INSERT INTO {_keys_table(t)} SELECT DISTINCT g.source_id, g.rel, {', '.join('_t.' + k for k in keys)} "
+        f"FROM _t JOIN _gf g USING (_f) WHERE g.track AND {notnull}"
+    )
+
+
+def apply_deletions(con: duckdb.DuckDBPyConnection, t: TableSpec,
+                    files: list[tuple[str, str, date, int, bool, str]]) -> dict[str, int]:
+    """Add deleted versions for full extracts of table t; return {full file: deleted versions}.
+
+    `files`: the tracked, loaded files (source_id, rel, extract_date, order within the source, is full, load_id).
+    Set-based form of the per-extract rule: after a key is present in a file, it stays alive until the next full
+    file of its source; if it is not present there (its next presence comes later, or never), it gets one
+    deleted version at that full file, and stays deleted until it is present again.
+    """
+    out: dict[str, int] = {}
+    if not files or not any(f[4] for f in files):
+        drop_keys(con, t)
+        return out
+    keys = [ident(t.column(k).lname) for k in t.key]
+    klist = ", ".join(keys)
+    kt = _keys_table(t)
+    key_defs = ", ".join(f"{ident(t.column(k).lname)} {t.column(k).outputs()[0][1]}" for k in t.key)
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {kt} (_source_id VARCHAR, _file VARCHAR, {key_defs})")
+    con.execute("CREATE OR REPLACE TEMP TABLE _df (source_id VARCHAR, rel VARCHAR, extract_date DATE, ord BIGINT, "
+                "is_full BOOLEAN, load_id VARCHAR)")
+    con.execute("INSERT INTO _df VALUES " + _values(files))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _nf AS SELECT f.source_id, f.ord, (SELECT min(g.ord) FROM _df g WHERE "
+        "g.source_id = f.source_id AND g.is_full AND g.ord > f.ord) AS next_full FROM _df f"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _gone AS WITH p AS (SELECT k.*, f.ord FROM {kt} k JOIN _df f "
+        f"ON f.source_id = k._source_id AND f.rel = k._file), "
+        f"q AS (SELECT p.*, lead(ord) OVER (PARTITION BY _source_id, {klist} ORDER BY ord) AS next_ord FROM p) "
+        f"SELECT {', '.join('q.' + k for k in keys)}, d.source_id, d.extract_date, d.rel, d.load_id "
+        f"FROM q JOIN _nf n ON n.source_id = q._source_id AND n.ord = q.ord "
+        f"JOIN _df d ON d.source_id = q._source_id AND d.ord = n.next_full "
+        f"WHERE q.next_ord IS NULL OR q.next_ord > n.next_full"
+    )
+    out = dict(con.sql("SELECT rel, count(*) FROM _gone GROUP BY rel").fetchall())
+    if out:
+        con.execute(
+            f"INSERT INTO {t.qualified} ({klist}, _source_id, _extract_date, _file, _line, _is_deleted, _load_id) "
+            f"SELECT {klist}, source_id, extract_date, rel, NULL, true, load_id FROM _gone ORDER BY source_id, rel"
         )
+        con.execute(
+            f"INSERT INTO meta.parse_findings SELECT any_value(load_id), rel, {sql_str(t.name)}, NULL, "
+            f"'deleted_versions', count(*) FROM _gone GROUP BY rel"
+        )
+    for name in (kt, "_df", "_nf", "_gone"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    return out
 
 
 def dedupe_whole_rows(con: duckdb.DuckDBPyConnection, table: TableSpec) -> None:
-    """Quarantine later copies of a row identical (all contract columns) to an earlier row of the file."""
+    """Quarantine later copies of a row identical (all contract columns) to an earlier row of the same file."""
     cols = ", ".join(ident(o) for o, _ in table.output_columns())
     con.execute(
         f"UPDATE _t SET _reason = 'duplicate row: same values as line ' || d._first || ' (table has no key; "
-        f"whole-row dedupe)' FROM (SELECT _rn, row_number() OVER w AS _k, first_value(_line) OVER w "
-        f"AS _first FROM _t WHERE _reason IS NULL WINDOW w AS (PARTITION BY {cols} ORDER BY _rn)) d "
-        f"WHERE _t._rn = d._rn AND d._k > 1"
+        f"whole-row dedupe)' FROM (SELECT _f, _rn, row_number() OVER w AS _k, first_value(_line) OVER w "
+        f"AS _first FROM _t WHERE _reason IS NULL WINDOW w AS (PARTITION BY _f, {cols} ORDER BY _rn)) d "
+        f"WHERE _t._f = d._f AND _t._rn = d._rn AND d._k > 1"
     )

@@ -34,9 +34,9 @@ class RegistryReader(VendorReader):
         )
         con.execute(
             "UPDATE _t SET _reason = coalesce(_reason || '; ', '') || 'duplicate location_id ' || '''' || d.location_id || '''' || ' (lines ' || "
-            "d.lines || ')' FROM (SELECT location_id, string_agg(_line::VARCHAR, ', ' ORDER BY _line) AS lines "
-            "FROM _t WHERE location_id IS NOT NULL GROUP BY location_id HAVING count(*) > 1) d "
-            "WHERE _t.location_id = d.location_id"
+            "d.lines || ')' FROM (SELECT _f, location_id, string_agg(_line::VARCHAR, ', ' ORDER BY _line) AS lines "
+            "FROM _t WHERE location_id IS NOT NULL GROUP BY _f, location_id HAVING count(*) > 1) d "
+            "WHERE _t._f = d._f AND _t.location_id = d.location_id"
         )
         con.execute("DROP TABLE IF EXISTS _tz")
 

@@ -24,6 +24,7 @@ SELECT = [
     "path:models/intermediate/readiness", "path:models/marts/readiness",
     # other layers' tests are theirs to run: only the readiness models' own tests here (keeps this file fast)
     "--exclude", "test_type:data,path:models/staging", "test_type:data,dim_locations", "test_type:unit,dim_locations",
+    "rpt_location_baselines",  # a stand-in table here (built by the metrics layer)
 ]
 
 
@@ -116,6 +117,18 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             union all
             select location_id, timestamp '2025-10-01 09:00', date '2025-10-01', 'advance_cancel'
             from (values ('LOC-1'), ('LOC-2'), ('LOC-3'), ('LOC-4')) as v (location_id)""")
+        # Baseline completeness is computed by the metrics layer (rpt_location_baselines, tested in test_metrics.py);
+        # stand-in rows matching the slots above: LOC-2 120 scheduled + a time study -> reliable; LOC-3 50 scheduled,
+        # no time study -> unreliable; LOC-4 10 scheduled -> unreliable; LOC-1 live since 03-02 (< 7 days settled).
+        con.execute("create schema marts")
+        con.execute("""create table marts.rpt_location_baselines as
+            select * from (values
+                ('LOC-1', 'incomplete', ['baseline_not_settled', 'no_time_study'], 200, null),
+                ('LOC-2', 'reliable', []::varchar[], 120, null),
+                ('LOC-3', 'unreliable', ['no_time_study', 'scheduled_under_100'], 50, null),
+                ('LOC-4', 'unreliable', ['no_time_study', 'scheduled_under_100'], 10, null)
+            ) as t (location_id, baseline_completeness, baseline_completeness_reasons,
+                    baseline_scheduled_appointments, dq_flag_reasons)""")
     finally:
         con.close()
     result = run_dbt(path, "build", *SELECT)
@@ -145,13 +158,12 @@ def test_readiness_scores(warehouse: Path) -> None:
     assert rows["LOC-2"][:6] == (4, 5, "derived", 4.60, "wave_1", True)
     assert rows["LOC-3"][:5] == (2, 3, "derived", 3.40, "wave_2")
     assert rows["LOC-4"][:5] == (1, 1, "survey", 1.60, "defer")
-    # baselines: LOC-2 120 scheduled, history since 2025-10-01, a time study -> reliable; LOC-3 50 scheduled
-    # (< 100, and no time study) -> unreliable (unreliable wins over incomplete); LOC-4 10 scheduled -> unreliable
+    # baselines (from the stand-in rpt_location_baselines): LOC-2 reliable -> eligible; LOC-3 and LOC-4 unreliable
     assert rows["LOC-2"][6] == "reliable"
     assert rows["LOC-3"][5:] == (False, "unreliable")
     assert rows["LOC-4"][5:] == (False, "unreliable")
     reasons = query(warehouse, "select baseline_reasons from marts.rpt_readiness_scores where location_id = 'LOC-3'")
-    assert any("50 < 100" in r for r in reasons[0][0]) and any("time-study" in r for r in reasons[0][0])
+    assert set(reasons[0][0]) == {"scheduled_under_100", "no_time_study"}
 
 
 def test_sync_outage_trips_rollback(warehouse: Path) -> None:
