@@ -31,7 +31,7 @@ BENCH_DATA = REPO / "data" / "bench"
 RESULTS = REPO / "bench" / "results.md"
 VENV_BIN = Path(sys.executable).parent
 # Stage names in the table; Dagster splits the dbt build into several steps around the quality runner.
-STAGE_NAMES = ("load", "dbt build", "quality checks", "publish")
+STAGE_NAMES = ("load", "dbt build", "quality checks", "roi", "wave plan", "publish")
 
 
 def stage_of(step_key: str | None) -> str | None:
@@ -44,6 +44,10 @@ def stage_of(step_key: str | None) -> str | None:
         return "dbt build"
     if step_key == "data_quality_checks":
         return "quality checks"
+    if step_key == "roi_effects":
+        return "roi"
+    if step_key == "readiness_wave_plan":
+        return "wave plan"
     if step_key == "published__marts_snapshot":
         return "publish"
     return None

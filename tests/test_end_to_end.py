@@ -16,6 +16,7 @@ import sys
 from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -174,3 +175,68 @@ def test_published_snapshot_has_no_contact_or_identity_data(pipeline_run: dict[s
                 f'select count(*) from "{table}" where regexp_matches("{column}", \'@example\\.com|\\(?[2-9][0-9]{{2}}\\)?[ .-][0-9]{{3}}[ .-][0-9]{{4}}\')'
             ).fetchone()[0]
             assert hits == 0, (table, column)
+
+
+def _latest_versions(drop: Path, folder: str, file: str, key: tuple[str, ...]) -> list[dict[str, str]]:
+    """Current version of every row of a comms/reviews file: the latest extract folder, then the last line."""
+    rows: dict[tuple[str, ...], dict[str, str]] = {}
+    for path in sorted((drop / folder).glob(f"*/{file}")):
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            for row in csv.DictReader(handle):
+                rows[tuple(row[k] for k in key)] = row
+    return list(rows.values())
+
+
+def _local(value: str, tz: str) -> datetime:
+    """A tstz (or date) value as naive local wall-clock time of the location."""
+    if len(value) == 10:
+        return datetime.fromisoformat(value)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+def test_reviews_and_response_rates_match_an_independent_computation(pipeline_run: dict[str, Path]) -> None:
+    """reviews_per_month, average_star_rating (baseline) and post patient_response_rate from the raw files."""
+    drop = pipeline_run["drop"]
+    locations = _locations(drop)
+    reviews = _latest_versions(drop, "reviews", "reviews.csv", ("platform", "review_id"))
+    messages = _latest_versions(drop, "comms", "messages.csv", ("message_id",))
+    with duckdb.connect(str(pipeline_run["published"]), read_only=True) as con:
+        marts = {
+            row[0]: row[1:]
+            for row in con.sql(
+                "select location_id, baseline_as_of_date, baseline_reviews_per_month, baseline_average_star_rating, "
+                "post_status, post_window_start, as_of_date, post_outreach_attempts, post_patient_response_rate "
+                "from rpt_location_baselines"
+            ).fetchall()
+        }
+    checked_response = 0
+    for location_id, location in locations.items():
+        tz = location["timezone"]
+        d, per_month, stars, post_status, post_start, as_of, attempts, response = marts[location_id]
+        d_time = datetime.combine(d, datetime.min.time())
+        created = [(_local(r["created_at"], tz), int(r["rating"])) for r in reviews if r["location_id"] == location_id]
+        in_window = [c for c, _ in created if d_time - timedelta(days=90) <= c < d_time]
+        assert per_month == pytest.approx(len(in_window) / 3), location_id
+        before = [rating for c, rating in created if c < d_time]
+        assert stars == pytest.approx(sum(before) / len(before)), location_id
+        if post_status != "reported":
+            continue
+        own = [m for m in messages if m["location_id"] == location_id]
+        inbound = [(m["pms_patient_id"], _local(m["sent_at"], tz), m["in_reply_to"]) for m in own
+                   if m["direction"] == "inbound"]
+        start, end = datetime.combine(post_start, datetime.min.time()), datetime.combine(as_of, datetime.min.time())
+        outreach = [
+            (m["message_id"], m["pms_patient_id"], _local(m["sent_at"], tz)) for m in own
+            if m["direction"] == "outbound" and m["campaign"] in {"reminder", "confirmation", "recall"}
+            and m["delivery_status"] != "queued" and start <= _local(m["sent_at"], tz) < end
+        ]
+        replied_to = {reply_to for _, _, reply_to in inbound if reply_to}
+        answered = sum(
+            1 for message_id, patient, sent in outreach
+            if message_id in replied_to
+            or any(p == patient and sent < at <= sent + timedelta(hours=72) for p, at, _ in inbound)
+        )
+        assert attempts == len(outreach), location_id
+        assert response == pytest.approx(answered / len(outreach)), location_id
+        checked_response += 1
+    assert checked_response >= 2

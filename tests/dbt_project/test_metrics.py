@@ -20,7 +20,7 @@ import pytest
 
 from dbt_raw_warehouse import create_raw_schema, insert_rows, run_dbt
 
-pytestmark = pytest.mark.slow  # one dbt build (~35 s)
+# Not marked slow (one dbt build, ~35 s): the hand-computed metric proofs belong in the default run.
 
 AS_OF = "2026-06-01"
 SELECT = ["--select", "+rpt_location_baselines", "+rpt_location_month_panel", "+rpt_location_roi_inputs",

@@ -16,7 +16,7 @@ import pytest
 from connectors.ingest import load_drop
 from dbt_raw_warehouse import REPO, run_dbt
 
-pytestmark = pytest.mark.slow  # two dbt invocations (~40 s)
+# Not marked slow (two dbt invocations, ~40 s): these are the per-vendor outcome proofs the default run must cover.
 
 DROP = REPO / "tests" / "fixtures" / "drop_small"
 SELECT = ["--select", "+rpt_location_no_show_baselines", "+rpt_location_weekly_no_show_panel",
