@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 import re
-import subprocess
-import sys
 from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -21,39 +18,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from connectors.settings import DEV_PSEUDONYM_KEY, REPO_ROOT
+from connectors.settings import DEV_PSEUDONYM_KEY
 
-END_DATE = date(2026, 3, 2)
 SCHEDULED = {"completed", "no_call_no_show", "late_cancel"}
-
-
-@pytest.fixture(scope="module")
-def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Generate a 6-location drop and materialize every asset into a fresh warehouse, as `make run` does."""
-    root = tmp_path_factory.mktemp("e2e")
-    drop = root / "drop"
-    subprocess.run(
-        [sys.executable, "-m", "connectors.generator", "--out", str(drop), "--locations", "6",
-         "--end-date", END_DATE.isoformat(), "--seed", "11", "--history-days", "240", "--quiet"],
-        check=True, cwd=REPO_ROOT,
-    )
-    env = {
-        **os.environ,
-        "DSO_EXTRACTS_DIR": str(drop),
-        "DSO_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-        "DSO_PUBLISHED_PATH": str(root / "published" / "marts.duckdb"),
-        "DSO_PSEUDONYM_KEY": DEV_PSEUDONYM_KEY,
-        "DAGSTER_HOME": str(REPO_ROOT / "dagster_home"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
-    env.pop("DSO_AS_OF_DATE", None)
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "--select", "*",
-         "-m", "orchestration.definitions"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    return {"drop": drop, "warehouse": root / "warehouse.duckdb", "published": root / "published" / "marts.duckdb"}
 
 
 def _truth_slots(drop: Path) -> list[dict[str, str]]:
@@ -74,7 +41,7 @@ def _appointment_key(source_id: str, appointment_id: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def test_every_slot_outcome_matches_the_truth(pipeline_run: dict[str, Path]) -> None:
+def test_every_slot_outcome_matches_the_truth(pipeline_run: dict) -> None:
     """Each slot the generator wrote appears once in fct_appointment_slots with the same outcome."""
     truth = {
         (_appointment_key(row["source_id"], row["appointment_key"]), row["slot_start"]): (row["location_id"], row["outcome"])
@@ -105,8 +72,9 @@ def _rates(slots: list[dict[str, str]], start: date, end: date) -> tuple[int, fl
     return scheduled, (counts["no_call_no_show"] + counts["late_cancel"]) / scheduled, counts["late_cancel"] / scheduled
 
 
-def test_no_show_baselines_match_an_independent_computation(pipeline_run: dict[str, Path]) -> None:
+def test_no_show_baselines_match_an_independent_computation(pipeline_run: dict) -> None:
     """Baseline (as of go-live) and post (clipped to go-live + 14 days) rates equal the truth's, per location."""
+    end_date = pipeline_run["end_date"]
     locations = _locations(pipeline_run["drop"])
     slots = _truth_slots(pipeline_run["drop"])
     with duckdb.connect(str(pipeline_run["published"]), read_only=True) as con:
@@ -123,8 +91,8 @@ def test_no_show_baselines_match_an_independent_computation(pipeline_run: dict[s
     for location_id, location in locations.items():
         own = [row for row in slots if row["location_id"] == location_id]
         go_live = date.fromisoformat(location["go_live_date"]) if location["go_live_date"] else None
-        live = go_live is not None and go_live <= END_DATE
-        baseline_as_of = go_live if live else END_DATE
+        live = go_live is not None and go_live <= end_date
+        baseline_as_of = go_live if live else end_date
         expected = _rates(own, baseline_as_of - timedelta(days=90), baseline_as_of)
         scheduled, no_show, same_day, post_status, post_scheduled, post_no_show = marts[location_id]
         assert scheduled == expected[0], location_id
@@ -132,19 +100,19 @@ def test_no_show_baselines_match_an_independent_computation(pipeline_run: dict[s
         assert same_day == pytest.approx(expected[2], abs=1e-12), location_id
         if not live:
             continue
-        post_start = max(END_DATE - timedelta(days=90), go_live + timedelta(days=14))
-        if (END_DATE - post_start).days < 28:
+        post_start = max(end_date - timedelta(days=90), go_live + timedelta(days=14))
+        if (end_date - post_start).days < 28:
             assert post_status == "too_early" and post_no_show is None, location_id
             continue
         reported_posts += 1
-        expected_post = _rates(own, post_start, END_DATE)
+        expected_post = _rates(own, post_start, end_date)
         assert post_status == "reported"
         assert post_scheduled == expected_post[0], location_id
         assert post_no_show == pytest.approx(expected_post[1], abs=1e-12), location_id
     assert reported_posts >= 2
 
 
-def test_load_accounting_balances_and_nothing_is_quarantined(pipeline_run: dict[str, Path]) -> None:
+def test_load_accounting_balances_and_nothing_is_quarantined(pipeline_run: dict) -> None:
     """A clean generated drop loads every file with rows_read = rows_loaded + rows_quarantined and no errors."""
     with duckdb.connect(str(pipeline_run["warehouse"]), read_only=True) as con:
         errors, files, unbalanced, quarantined = con.execute(
@@ -157,7 +125,7 @@ def test_load_accounting_balances_and_nothing_is_quarantined(pipeline_run: dict[
     assert (errors, unbalanced, quarantined) == (0, 0, 0)
 
 
-def test_published_snapshot_has_no_contact_or_identity_data(pipeline_run: dict[str, Path]) -> None:
+def test_published_snapshot_has_no_contact_or_identity_data(pipeline_run: dict) -> None:
     """The snapshot the dashboards read has no PHI column, and no string value shaped like a patient contact."""
     phi_column = re.compile(r"(^|_)(first_?name|last_?name|[fl]name|birth_?date|phone|email|email_address|patnum|patid)$")
     with duckdb.connect(str(pipeline_run["published"]), read_only=True) as con:
@@ -194,7 +162,7 @@ def _local(value: str, tz: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
 
 
-def test_reviews_and_response_rates_match_an_independent_computation(pipeline_run: dict[str, Path]) -> None:
+def test_reviews_and_response_rates_match_an_independent_computation(pipeline_run: dict) -> None:
     """reviews_per_month, average_star_rating (baseline) and post patient_response_rate from the raw files."""
     drop = pipeline_run["drop"]
     locations = _locations(drop)
