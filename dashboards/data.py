@@ -1,12 +1,22 @@
 """The dashboards' only data access: cached, read-only queries of the marts in the published snapshot.
 
-Pages never open DuckDB themselves. Every query opens the snapshot read-only and closes it at once, so
-the publish step can swap in a new snapshot at any time; the cache key includes the file's mtime, so a
-new snapshot is picked up on the next rerun. The warehouse file itself is never touched.
+Pages never open DuckDB themselves. Every query opens the snapshot read-only and closes it at once, so the
+publish step can swap in a new snapshot at any time; the cache key includes the file's mtime and size, so a new
+snapshot is picked up on the next rerun. The warehouse file itself is never touched.
+
+Access rules live here, not in the pages (metrics.md section 7):
+
+* every read is restricted to the viewer's region (``access.current_identity()``, from deployment
+  configuration only) by a SQL WHERE on the table's ``region``, else ``location_id`` / ``source_id`` via
+  ``dim_locations``; a table that cannot be restricted is refused for a regional manager (fail closed), except
+  the few DSO-wide status columns in ``REGION_NEUTRAL``;
+* only mart tables are served, and never a column that looks like a patient identifier;
+* the ``board_*`` functions return aggregates with small numbers already suppressed (``privacy.suppress``).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -14,12 +24,27 @@ import pandas as pd
 import streamlit as st
 
 from connectors import settings
+from dashboards import access, privacy
 
 PUBLISH_INFO_TABLE = "_publish_info"  # written by orchestration/defs/publish.py
+
+# DSO-wide status a regional manager may see although it is not one region's rows: the pause signal and the
+# wave decisions (no location ids, no counts of other regions' locations).
+REGION_NEUTRAL: dict[str, tuple[str, ...]] = {
+    "rpt_rollback_systemic_days": ("monitor_date", "is_systemic"),
+    "rpt_go_live_decision": ("wave", "first_go_live_date", "as_of_date", "decision"),
+}
 
 
 class SnapshotMissingError(RuntimeError):
     """No published snapshot yet (the pipeline has not run)."""
+
+
+class MartMissingError(KeyError):
+    """The snapshot has no such mart (or not the columns a page needs) yet."""
+
+
+AccessDenied = access.AccessDenied
 
 
 def snapshot_path() -> Path:
@@ -32,17 +57,24 @@ def snapshot_exists() -> bool:
     return snapshot_path().is_file()
 
 
-def _version(path: Path) -> tuple[int, int]:
-    """Cache key part that changes whenever a new snapshot is swapped in."""
+def _version(path: Path) -> tuple[int, int, int]:
+    """Cache key part that changes whenever a new snapshot is swapped in (a rename gives a new inode)."""
     stat = path.stat()
-    return stat.st_mtime_ns, stat.st_size
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
-def _query(path: str, version: tuple[int, int], sql: str, params: tuple[object, ...]) -> pd.DataFrame:
-    """Run one read-only query on the snapshot; `version` only keys the cache."""
-    con = duckdb.connect(path, read_only=True)
+@st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
+def _query(path: str, version: tuple[int, int, int], sql: str, params: tuple[object, ...]) -> pd.DataFrame:
+    """Run one read-only query on the snapshot; `version` only keys the cache.
+
+    The file is ATTACHed to a fresh in-memory database rather than opened with duckdb.connect(path): the
+    latter shares one database instance per path inside the process, so a connection another session still
+    holds open could serve the replaced snapshot.
+    """
+    con = duckdb.connect(":memory:")
     try:
+        con.execute(f"attach '{path.replace(chr(39), chr(39) * 2)}' as snap (read_only)")
+        con.execute("use snap")
         return con.execute(sql, list(params)).df()
     finally:
         con.close()
@@ -51,29 +83,17 @@ def _query(path: str, version: tuple[int, int], sql: str, params: tuple[object, 
 def _run(sql: str, params: tuple[object, ...] = ()) -> pd.DataFrame:
     """Query the current snapshot, or raise SnapshotMissingError."""
     path = snapshot_path()
-    if not path.is_file():
-        raise SnapshotMissingError(f"no published snapshot at {path}")
-    return _query(str(path), _version(path), sql, params)
-
-
-def list_marts() -> list[str]:
-    """Names of the mart tables in the snapshot."""
-    df = _run(
-        "select table_name from information_schema.tables where table_schema = 'main' "
-        "and table_name <> ? order by table_name",
-        (PUBLISH_INFO_TABLE,),
-    )
-    return df["table_name"].tolist()
-
-
-def mart_columns(name: str) -> list[str]:
-    """Column names of mart `name`, in table order."""
-    df = _run(
-        "select column_name from information_schema.columns where table_schema = 'main' "
-        "and table_name = ? order by ordinal_position",
-        (name,),
-    )
-    return df["column_name"].tolist()
+    for _ in range(3):
+        try:
+            version = _version(path)
+            df = _query(str(path), version, sql, params)
+            if _version(path) == version:
+                return df
+        except FileNotFoundError:
+            raise SnapshotMissingError(f"no published snapshot at {path}") from None
+        # A new snapshot was swapped in while this query ran: what it read may be either file, so read again
+        # under the new version (the old key is never asked for again).
+    return df
 
 
 def _quote(name: str) -> str:
@@ -81,29 +101,105 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def read_mart(name: str, columns: list[str] | None = None, region: str | None = None) -> pd.DataFrame:
-    """Rows of mart `name` (only marts: the name must be a snapshot table), optionally one region's.
+def list_marts() -> list[str]:
+    """Names of the mart tables in the snapshot."""
+    df = _run(
+        "select table_name from information_schema.tables where table_schema = 'main' "
+        "and table_catalog = 'snap' and table_name <> ? order by table_name",
+        (PUBLISH_INFO_TABLE,),
+    )
+    return df["table_name"].tolist()
 
-    The region filter lives here, in the data layer, so a page cannot forget it (metrics.md section 7).
+
+def has_mart(name: str, columns: list[str] | tuple[str, ...] = ()) -> bool:
+    """True when the snapshot has mart `name` with every column of `columns`."""
+    if not snapshot_exists() or name not in list_marts():
+        return False
+    return set(columns) <= set(mart_columns(name))
+
+
+def mart_columns(name: str) -> list[str]:
+    """Column names of mart `name`, in table order, without patient-identifier-like columns."""
+    df = _run(
+        "select column_name from information_schema.columns where table_schema = 'main' "
+        "and table_catalog = 'snap' and table_name = ? order by ordinal_position",
+        (name,),
+    )
+    return [c for c in df["column_name"].tolist() if not privacy.is_phi_column(c)]
+
+
+def identity() -> access.Identity:
+    """The current viewer (from deployment configuration; see access.py)."""
+    return access.current_identity()
+
+
+def _source(name: str, columns: list[str] | None = None) -> tuple[str, tuple[object, ...]]:
+    """SQL of mart `name` restricted to the viewer's region: (subquery, params). The one place filters apply."""
+    if name not in list_marts():
+        raise MartMissingError(name)
+    available = mart_columns(name)
+    who = identity()
+    region = who.region_filter
+    if region is None:
+        return f"(select * from main.{_quote(name)})", ()
+    if "region" in available:
+        return f"(select * from main.{_quote(name)} where region = ?)", (region,)
+    if "dim_locations" not in list_marts() and {"location_id", "source_id"} & set(available):
+        raise AccessDenied(f"{name}: no dim_locations in the snapshot to restrict it to region {region}")
+    if "location_id" in available:
+        return (
+            f"(select * from main.{_quote(name)} where location_id in "
+            "(select location_id from main.dim_locations where region = ?))",
+            (region,),
+        )
+    if "source_id" in available:
+        return (
+            f"(select * from main.{_quote(name)} where source_id in "
+            "(select source_id from main.dim_locations where region = ?))",
+            (region,),
+        )
+    neutral = REGION_NEUTRAL.get(name)
+    if neutral is not None and columns is not None and set(columns) <= set(neutral):
+        return f"(select {', '.join(_quote(c) for c in columns)} from main.{_quote(name)})", ()
+    raise AccessDenied(f"{name} holds rows of every region; it is not shown to a regional manager")
+
+
+def read_mart(
+    name: str,
+    columns: list[str] | None = None,
+    *,
+    equals: dict[str, object] | None = None,
+    order_by: list[str] | None = None,
+) -> pd.DataFrame:
+    """Rows of mart `name` the viewer may see (only marts; region filter applied here, never by the page).
+
+    `columns` defaults to every column (patient-identifier-like columns are never returned); `equals` adds
+    `column = value` filters; `order_by` sorts. Raises MartMissingError for a missing mart or column.
     """
     if name not in list_marts():
-        raise KeyError(f"{name} is not a published mart")
+        raise MartMissingError(name)
     available = mart_columns(name)
-    cols = columns or available
-    unknown = [c for c in cols if c not in available]
+    cols = list(columns or available)
+    unknown = [c for c in cols + list(equals or {}) + list(order_by or []) if c not in available]
     if unknown:
-        raise KeyError(f"{name} has no column(s) {unknown}")
-    sql = f"select {', '.join(_quote(c) for c in cols)} from main.{_quote(name)}"
-    params: tuple[object, ...] = ()
-    if region is not None:
-        if "region" in available:
-            sql += " where region = ?"
-        elif "location_id" in available and "dim_locations" in list_marts():
-            sql += " where location_id in (select location_id from main.dim_locations where region = ?)"
-        else:
-            raise KeyError(f"{name} cannot be filtered by region")
-        params = (region,)
+        raise MartMissingError(f"{name} has no column(s) {unknown}")
+    src, params = _source(name, cols)
+    sql = f"select {', '.join(_quote(c) for c in cols)} from {src} t"
+    if equals:
+        sql += " where " + " and ".join(f"{_quote(c)} = ?" for c in equals)
+        params = params + tuple(equals.values())
+    if order_by:
+        sql += " order by " + ", ".join(_quote(c) for c in order_by)
     return _run(sql, params)
+
+
+def read_mart_if(name: str, columns: list[str] | None = None, **kwargs: object) -> pd.DataFrame | None:
+    """read_mart with only the listed columns the mart has; None when the mart is missing."""
+    if not has_mart(name):
+        return None
+    available = set(mart_columns(name))
+    cols = [c for c in columns if c in available] if columns else None
+    return read_mart(name, cols, **kwargs)  # type: ignore[arg-type]
 
 
 def published_at() -> pd.Timestamp | None:
@@ -115,14 +211,304 @@ def published_at() -> pd.Timestamp | None:
     return df["published_at"].iloc[0] if len(df) else None
 
 
-def suppress_small(df: pd.DataFrame, rates: dict[str, str], counts: list[str] | None = None) -> pd.DataFrame:
-    """Hide rates whose denominator is below 11 and counts from 1 to 10 (metrics.md section 7, board views).
+def as_of_date() -> date | None:
+    """The data's as-of date (from the baselines or readiness marts), None when no mart carries it."""
+    for name in ("rpt_location_no_show_baselines", "rpt_readiness_scores", "rpt_dq_location_scores"):
+        if has_mart(name, ["as_of_date"]):
+            df = _run(f"select max(as_of_date) as d from main.{_quote(name)}")
+            value = df["d"].iloc[0]
+            if not pd.isna(value):
+                return pd.Timestamp(value).date()
+    return None
 
-    `rates` maps a rate column to its denominator column. Returns a copy with those cells set to NA.
+
+def suppress_small(df: pd.DataFrame, rates: dict[str, str], counts: list[str] | None = None) -> pd.DataFrame:
+    """Hide rates whose denominator is below 11 and counts from 1 to 10 (see privacy.suppress)."""
+    return privacy.suppress(df, counts=counts or [], rates=rates)
+
+
+def locations() -> pd.DataFrame:
+    """The viewer's locations (dim_locations, region-filtered)."""
+    cols = ["location_id", "location_name", "region", "pms", "wave", "go_live_date"]
+    available = mart_columns("dim_locations") if has_mart("dim_locations") else []
+    return read_mart("dim_locations", [c for c in cols if c in available], order_by=["location_id"])
+
+
+# --- board aggregates (privacy applied here) ---------------------------------------------------------------
+
+def _require_not_regional() -> None:
+    """Board aggregates span every region: a regional manager may not read them."""
+    if identity().region_filter is not None:
+        raise AccessDenied("DSO-wide aggregates are not shown to a regional manager")
+
+
+PANEL = "rpt_location_weekly_no_show_panel"
+
+
+def board_weekly_trend() -> pd.DataFrame:
+    """Weekly no-show and response rates of live vs not-yet-live locations (pooled), small cells suppressed.
+
+    Columns: week_start, group ('live' | 'not yet live'), locations, scheduled_appointments, no_shows,
+    no_show_rate, outreach_attempts, patient_response_rate. Complete weeks only.
     """
+    _require_not_regional()
+    need = ["week_start", "is_live", "location_id", "scheduled_appointments", "no_shows"]
+    if not has_mart(PANEL, need):
+        raise MartMissingError(PANEL)
+    cols = set(mart_columns(PANEL))
+    has_outreach = {"outreach_attempts", "outreach_answered"} <= cols
+    complete = "where is_complete_week" if "is_complete_week" in cols else ""
+    src, params = _source(PANEL)
+    outreach = (
+        "sum(outreach_attempts) as outreach_attempts, sum(outreach_answered) as outreach_answered"
+        if has_outreach
+        else "cast(null as bigint) as outreach_attempts, cast(null as bigint) as outreach_answered"
+    )
+    df = _run(
+        f"""
+        select week_start,
+               case when is_live then 'live' else 'not yet live' end as "group",
+               count(distinct location_id) as locations,
+               sum(scheduled_appointments) as scheduled_appointments,
+               sum(no_shows) as no_shows,
+               {outreach}
+        from {src} t {complete}
+        group by all order by week_start, "group"
+        """,
+        params,
+    )
+    # Pooled rates (sum of numerators / sum of denominators): the DSO-wide rate, not a mean of rates.
+    df["no_show_rate"] = df["no_shows"] / df["scheduled_appointments"].where(df["scheduled_appointments"] > 0)
+    df["patient_response_rate"] = df["outreach_answered"] / df["outreach_attempts"].where(df["outreach_attempts"] > 0)
+    return privacy.suppress(
+        df,
+        counts=["locations", "scheduled_appointments", "no_shows", "outreach_attempts", "outreach_answered"],
+        rates={"no_show_rate": "scheduled_appointments", "patient_response_rate": "outreach_attempts"},
+    )
+
+
+def _post_denominators() -> pd.DataFrame:
+    """Post-go-live scheduled appointments and outreach attempts per wave label and overall ('overall')."""
+    need = ["location_id", "weeks_since_go_live", "scheduled_appointments"]
+    if not has_mart(PANEL, need) or not has_mart("dim_locations", ["location_id", "wave"]):
+        return pd.DataFrame(columns=["scope", "scheduled_appointments", "outreach_attempts"])
+    cols = set(mart_columns(PANEL))
+    attempts = "sum(p.outreach_attempts)" if "outreach_attempts" in cols else "cast(null as bigint)"
+    src, params = _source(PANEL)
+    dsrc, dparams = _source("dim_locations")
+    return _run(
+        f"""
+        select case when grouping(d.wave) = 1 then 'overall' else 'wave ' || cast(d.wave as varchar) end as scope,
+               sum(p.scheduled_appointments) as scheduled_appointments, {attempts} as outreach_attempts
+        from {src} p join {dsrc} d using (location_id)
+        where p.weeks_since_go_live >= 0
+        group by grouping sets ((d.wave), ())
+        """,
+        params + dparams,
+    )
+
+
+# Outcome -> the panel count a rate effect is measured over (its denominator for the small-number rule).
+EFFECT_DENOMINATOR = {
+    "no_show_rate": "scheduled_appointments",
+    "same_day_cancellation_rate": "scheduled_appointments",
+    "patient_response_rate": "outreach_attempts",
+}
+
+
+def board_effects() -> pd.DataFrame:
+    """Overall and per-wave DiD effects with 95% intervals; effects over < 11 post appointments suppressed.
+
+    Columns: outcome, scope ('overall' | 'wave N'), status, reason, estimate, ci_low, ci_high, denominator.
+    """
+    _require_not_regional()
+    frames = []
+    if has_mart("roi_effects_overall"):
+        overall = read_mart_if("roi_effects_overall", ["outcome", "status", "reason", "estimate", "ci_low", "ci_high"])
+        overall.insert(1, "scope", "overall")
+        frames.append(overall)
+    if has_mart("roi_effects_by_wave"):
+        frames.append(
+            read_mart_if("roi_effects_by_wave", ["outcome", "wave", "status", "reason", "estimate", "ci_low", "ci_high"])
+            .rename(columns={"wave": "scope"})
+        )
+    if not frames:
+        raise MartMissingError("roi_effects_overall")
+    df = pd.concat(frames, ignore_index=True)
+    dens = _post_denominators().set_index("scope")
+    df["denominator"] = [
+        dens[EFFECT_DENOMINATOR[o]].get(s) if o in EFFECT_DENOMINATOR and s in dens.index else pd.NA
+        for o, s in zip(df["outcome"], df["scope"])
+    ]
+    # recall conversion is by month with its own denominator (recall due instances), not in the weekly panel:
+    # without it the effect stays hidden (fail closed) on board views.
+    rates = {c: "denominator" for c in ("estimate", "ci_low", "ci_high")}
+    return privacy.suppress(df, counts=["denominator"], rates=rates)
+
+
+def board_event_study(outcome: str = "no_show_rate") -> pd.DataFrame:
+    """Event-study effects by weeks since go-live with 95% band; points over < 11 appointments suppressed."""
+    _require_not_regional()
+    if not has_mart("roi_event_study", ["outcome", "event_time", "estimate", "ci_low", "ci_high"]):
+        raise MartMissingError("roi_event_study")
+    es = read_mart("roi_event_study", ["event_time", "status", "estimate", "ci_low", "ci_high"],
+                   equals={"outcome": outcome}, order_by=["event_time"])
+    den_col = EFFECT_DENOMINATOR.get(outcome)
+    if den_col and has_mart(PANEL, ["weeks_since_go_live", den_col]):
+        src, params = _source(PANEL)
+        dens = _run(
+            f"select weeks_since_go_live as event_time, sum({_quote(den_col)}) as denominator "
+            f"from {src} t where go_live_date is not null group by all",
+            params,
+        )
+        es = es.merge(dens, on="event_time", how="left")
+    else:
+        es["denominator"] = pd.NA
+    return privacy.suppress(es, counts=["denominator"],
+                            rates={c: "denominator" for c in ("estimate", "ci_low", "ci_high")})
+
+
+# Money metrics whose value is a count (small-number rule) and the dollar figures derived from each: a dollar
+# figure computed from a suppressed count would give the count back (value / assumption), so it goes too.
+MONEY_COUNTS = ("recovered_visits", "recall_conversions_gained")
+MONEY_DERIVED = {
+    "recovered_visits": ("value_recovered_visits", "value_total", "net_value", "monthly_value", "roi", "payback_month"),
+    "recall_conversions_gained": ("value_recall", "value_total", "net_value", "monthly_value", "roi", "payback_month"),
+}
+
+
+def board_money() -> pd.DataFrame:
+    """DSO-total money (roi_money location 'ALL') with intervals and basis; small counts suppressed."""
+    _require_not_regional()
+    if not has_mart("roi_money", ["location_id", "metric", "estimate"]):
+        raise MartMissingError("roi_money")
+    df = read_mart_if("roi_money", ["metric", "unit", "status", "reason", "estimate", "ci_low", "ci_high", "basis"],
+                      equals={"location_id": "ALL"})
+    return suppress_money(df)
+
+
+def suppress_money(df: pd.DataFrame) -> pd.DataFrame:
+    """Suppress count metrics with 1..10 (any of estimate / bounds) and the dollar figures derived from them."""
     out = df.copy()
-    for rate, denominator in rates.items():
-        out[rate] = out[rate].astype("Float64").mask(out[denominator] < 11)
-    for count in counts or []:
-        out[count] = out[count].astype("Int64").mask(out[count].between(1, 10))
+    out.attrs = {}
+    hidden: set[str] = set()
+    for metric in MONEY_COUNTS:
+        rows = out["metric"] == metric
+        if not rows.any():
+            continue
+        cells = out.loc[rows, ["estimate", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce").round(0).abs()
+        if ((cells >= 1) & (cells <= privacy.SMALL_COUNT_MAX)).to_numpy().any():
+            hidden.add(metric)
+            hidden.update(MONEY_DERIVED[metric])
+    values = out[["estimate", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce")
+    for col in ("estimate", "ci_low", "ci_high"):
+        privacy.hide(out, out["metric"].isin(hidden) & values[col].notna(), [col])
     return out
+
+
+def board_money_by_wave() -> pd.DataFrame:
+    """Point totals per wave from per-location roi_money rows (no interval: the marts hold no per-wave draws)."""
+    _require_not_regional()
+    if not has_mart("roi_money", ["location_id", "metric", "estimate"]) or not has_mart("dim_locations", ["wave"]):
+        raise MartMissingError("roi_money")
+    src, params = _source("roi_money")
+    dsrc, dparams = _source("dim_locations")
+    df = _run(
+        f"""
+        select 'wave ' || cast(d.wave as varchar) as wave, m.metric, any_value(m.unit) as unit,
+               sum(m.estimate) as estimate, count(*) filter (where m.estimate is not null) as n_estimated
+        from {src} m join {dsrc} d using (location_id)
+        where m.location_id <> 'ALL'
+          and m.metric in ('recovered_visits', 'value_total', 'cost', 'net_value')
+        group by all order by wave, m.metric
+        """,
+        params + dparams,
+    )
+    wide = df.pivot_table(index="wave", columns="metric", values="estimate", aggfunc="sum").reset_index()
+    for metric in ("recovered_visits", "value_total", "cost", "net_value"):
+        if metric not in wide.columns:
+            wide[metric] = pd.NA
+    wide["roi"] = (wide["value_total"] - wide["cost"]) / wide["cost"].where(wide["cost"] > 0)
+    wide = wide[["wave", "recovered_visits", "value_total", "cost", "net_value", "roi"]]
+    out = privacy.suppress(wide, counts=["recovered_visits"])
+    # Dollar value and ROI of a wave whose recovered visits are hidden would give the count back.
+    hidden = out["recovered_visits"].isna() & wide["recovered_visits"].notna()
+    privacy.hide(out, hidden, ["value_total", "net_value", "roi"])
+    return out
+
+
+def board_rollout() -> pd.DataFrame:
+    """Rollout progress per wave: share of the DSO's locations, live share, dates and the go/no-go decision.
+
+    Location counts are counts too (board rule): shown only when 0 or >= 11; shares are over all locations.
+    """
+    _require_not_regional()
+    if not has_mart("dim_locations", ["location_id", "wave", "go_live_date"]):
+        raise MartMissingError("dim_locations")
+    as_of = as_of_date() or date.today()
+    src, params = _source("dim_locations")
+    df = _run(
+        f"""
+        with l as (select * from {src} t),
+        total as (select count(*) as n_all from l)
+        select coalesce('wave ' || cast(wave as varchar), 'not planned') as wave,
+               count(*) as locations,
+               count(*) filter (where go_live_date <= ?) as live_locations,
+               min(go_live_date) as first_go_live, max(go_live_date) as last_go_live,
+               any_value(n_all) as all_locations
+        from l, total group by all order by wave
+        """,
+        params + (as_of,),
+    )
+    # A DSO-wide row: the progress the board asks about first (live share over every location).
+    total = pd.DataFrame([{
+        "wave": "all waves", "locations": df["locations"].sum(), "live_locations": df["live_locations"].sum(),
+        "first_go_live": df["first_go_live"].min(), "last_go_live": df["last_go_live"].max(),
+        "all_locations": df["all_locations"].max() if len(df) else 0,
+    }])
+    df = pd.concat([df, total], ignore_index=True)
+    df["share_of_locations"] = df["locations"] / df["all_locations"]
+    df["share_live"] = df["live_locations"] / df["locations"]
+    if has_mart("rpt_go_live_decision", ["wave", "decision"]):
+        dec = read_mart("rpt_go_live_decision", ["wave", "decision"])
+        dec["wave"] = "wave " + dec["wave"].astype(str)
+        df = df.merge(dec, on="wave", how="left")
+    else:
+        df["decision"] = pd.NA
+    return privacy.suppress(
+        df,
+        counts=["locations", "live_locations", "all_locations"],
+        rates={"share_of_locations": "all_locations", "share_live": "locations"},
+    )
+
+
+# --- operations / regional helpers -------------------------------------------------------------------------
+
+def location_freshness() -> pd.DataFrame:
+    """Per visible location: its PMS source's latest loaded extract, days behind the as-of date, stale flag."""
+    need_dim = ["location_id", "source_id"]
+    if not has_mart("dim_locations", need_dim) or not has_mart(
+        "rpt_dq_file_reconciliation", ["source_id", "extract_date", "status"]
+    ):
+        raise MartMissingError("rpt_dq_file_reconciliation")
+    dsrc, dparams = _source("dim_locations")
+    fsrc, fparams = _source("rpt_dq_file_reconciliation")
+    as_of = as_of_date()
+    return _run(
+        f"""
+        with latest as (
+            select source_id, max(extract_date) as latest_extract_date,
+                   count(*) filter (where status <> 'loaded') as files_in_error
+            from {fsrc} f group by source_id
+        )
+        select d.location_id, d.source_id, latest.latest_extract_date,
+               date_diff('day', latest.latest_extract_date, coalesce(?::date, current_date)) as days_behind_as_of,
+               -- metrics.md section 5: a latest extract older than 2 days (or none at all) is stale
+               coalesce(date_diff('day', latest.latest_extract_date, coalesce(?::date, current_date)) > 2, true)
+                   as is_stale,
+               coalesce(latest.files_in_error, 0) as files_in_error
+        from {dsrc} d left join latest using (source_id)
+        order by d.location_id
+        """,
+        fparams + (as_of, as_of) + dparams,
+    )

@@ -39,64 +39,78 @@ def phi_columns(columns: Iterable[str]) -> list[str]:
     return [c for c in columns if is_phi_column(c)]
 
 
+def hide(df: pd.DataFrame, mask: pd.Series, columns: Iterable[str]) -> None:
+    """Set `columns` to NA where `mask`, in place, and remember those cells (df.attrs["hidden"]) for display."""
+    hidden: dict[str, list[bool]] = df.attrs.setdefault("hidden", {})
+    mask = pd.Series(mask, index=df.index).fillna(False).astype(bool)
+    for col in columns:
+        if not isinstance(df[col].dtype, pd.Float64Dtype | pd.Int64Dtype):
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype("Float64")
+        df.loc[mask, col] = pd.NA
+        before = hidden.get(col, [False] * len(df))
+        hidden[col] = [a or b for a, b in zip(before, mask.tolist())]
+
+
 def suppress(
     df: pd.DataFrame, *, counts: Iterable[str] = (), rates: Mapping[str, str | Iterable[str]] | None = None
 ) -> pd.DataFrame:
-    """Copy of `df` with counts 1..10 and rates over a denominator < 11 set to NA.
+    """Copy of `df` with counts 1..10 and rates over a denominator < 11 set to NA (hidden cells in attrs).
 
     `rates` maps a rate column to its denominator column (or several: the rate is hidden if any is small,
     e.g. a change = post - baseline needs both). A missing denominator hides the rate (fail closed).
     Counts are compared after rounding to whole units (an estimate of 7.4 recovered visits is "7").
     """
     out = df.copy()
+    out.attrs = {"hidden": {k: list(v) for k, v in df.attrs.get("hidden", {}).items()}}
+    original = {den: pd.to_numeric(out[den], errors="coerce") for dens in (rates or {}).values()
+                for den in ([dens] if isinstance(dens, str) else dens) if den in out.columns}
     for col in counts:
-        values = pd.to_numeric(out[col], errors="coerce").astype("Float64")
-        rounded = values.round(0).abs()
-        out[col] = values.mask((rounded >= 1) & (rounded <= SMALL_COUNT_MAX))
+        rounded = pd.to_numeric(out[col], errors="coerce").round(0).abs()
+        hide(out, (rounded >= 1) & (rounded <= SMALL_COUNT_MAX), [col])
     for rate, denominators in (rates or {}).items():
         dens = [denominators] if isinstance(denominators, str) else list(denominators)
-        values = pd.to_numeric(out[rate], errors="coerce").astype("Float64")
-        hide = pd.Series(False, index=out.index)
+        values = pd.to_numeric(out[rate], errors="coerce")
+        small = pd.Series(False, index=out.index)
         for den in dens:
-            d = pd.to_numeric(out[den], errors="coerce") if den in out.columns else pd.Series(float("nan"), index=out.index)
-            hide |= d.isna() | (d < MIN_DENOMINATOR)
-        out[rate] = values.mask(hide)
+            d = original.get(den, pd.Series(float("nan"), index=out.index))
+            small |= d.isna() | (d < MIN_DENOMINATOR)
+        # Only a value that was there is "hidden"; an empty rate (not estimable, 0/0) stays empty.
+        hide(out, small & values.notna(), [rate])
     return out
 
 
 def display(
     df: pd.DataFrame,
     *,
-    suppressed: pd.DataFrame,
     percent: Iterable[str] = (),
     money: Iterable[str] = (),
     integer: Iterable[str] = (),
     decimals: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
-    """Display copy: numbers as text, and MARKER where `suppressed` hid a value that `df` had.
+    """Display copy of a suppressed frame: numbers as text, MARKER in the cells suppress() hid.
 
-    A value that was NULL before suppression stays empty (not estimable / not tracked), so "<11" only
+    A value that was NULL before suppression stays empty (not estimable / not tracked), so the marker only
     ever means "hidden because small".
     """
-    out = suppressed.copy().astype(object)
+    hidden = df.attrs.get("hidden", {})
     fmts: dict[str, str] = {}
     fmts.update({c: "{:.1%}" for c in percent})
     fmts.update({c: "${:,.0f}" for c in money})
     fmts.update({c: "{:,.0f}" for c in integer})
     fmts.update({c: "{:,.%df}" % n for c, n in (decimals or {}).items()})
-    for col in suppressed.columns:
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
         fmt = fmts.get(col)
-        was = df[col]
-        now = suppressed[col]
-        texts = []
-        for before, after in zip(was, now):
-            if pd.isna(after):
-                texts.append(MARKER if not pd.isna(before) else "")
+        marks = hidden.get(col, [False] * len(df))
+        texts: list[object] = []
+        for value, was_hidden in zip(df[col], marks):
+            if was_hidden:
+                texts.append(MARKER)
             elif fmt is not None:
-                texts.append(fmt.format(float(after)))
+                texts.append("" if pd.isna(value) else fmt.format(float(value)))
             else:
-                texts.append(after)
-        out[col] = texts
+                texts.append(value)
+        out[col] = pd.Series(texts, index=df.index, dtype=object)
     return out
 
 
@@ -107,12 +121,12 @@ def board_violations(
     problems: list[str] = []
     for col in counts:
         values = pd.to_numeric(df[col], errors="coerce").round(0).abs()
-        bad = values.between(1, SMALL_COUNT_MAX)
+        bad = values.between(1, SMALL_COUNT_MAX).fillna(False).astype(bool)
         problems += [f"{col}[{i}]={df[col].iloc[i]}" for i in range(len(df)) if bool(bad.iloc[i])]
     for rate, denominators in (rates or {}).items():
         dens = [denominators] if isinstance(denominators, str) else list(denominators)
         for den in dens:
             d = pd.to_numeric(df[den], errors="coerce")
-            bad = df[rate].notna() & (d.isna() | (d < MIN_DENOMINATOR))
+            bad = (df[rate].notna() & (d.isna() | (d < MIN_DENOMINATOR))).fillna(False).astype(bool)
             problems += [f"{rate}[{i}] over {den}={d.iloc[i]}" for i in range(len(df)) if bool(bad.iloc[i])]
     return problems
