@@ -14,8 +14,8 @@ import pytest
 
 from orchestration.roi.did import att_gt
 
-MPDTA = Path("/work/shared/reference-data/mpdta.csv")
-pytestmark = pytest.mark.skipif(not MPDTA.exists(), reason="reference panel mpdta.csv not present")
+# A copy of ../shared/reference-data/mpdta.csv (same SHA-256; tests/fixtures/reference/README.md).
+MPDTA = Path(__file__).resolve().parents[2] / "fixtures" / "reference" / "mpdta.csv"
 
 
 @pytest.fixture(scope="module")
