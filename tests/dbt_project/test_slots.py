@@ -179,7 +179,7 @@ def after_go_live(warehouse: Path) -> Path:
     """The as-of dependent models rebuilt with DSO_AS_OF_DATE=2026-05-20."""
     # only this vertical's as-of dependent models (other verticals also read int_as_of_date_resolved)
     proc = run_dbt(warehouse, "run", "--select", "int_as_of_date_resolved", "int_appointment_slots",
-                   "fct_appointment_slots", "rpt_location_no_show_baselines", "rpt_location_weekly_no_show_panel",
+                   "fct_appointment_slots", "int_metrics_location_windows", "rpt_location_no_show_baselines", "rpt_location_weekly_no_show_panel",
                    env={"DSO_AS_OF_DATE": "2026-05-20"})
     assert proc.returncode == 0, proc.stdout[-4000:]
     return warehouse

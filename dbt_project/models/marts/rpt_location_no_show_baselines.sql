@@ -7,51 +7,24 @@
 --   no_show_rate = (no_call_no_show + late_cancel) / scheduled; same_day_cancellation_rate = late_cancel /
 --   scheduled; no_call_no_show_rate = no_call_no_show / scheduled (NULL when nothing is scheduled)
 --   change_* = post - baseline
-with locations as (
-
-    select * from {{ ref('dim_locations') }}
-
-),
-
-slots as (
+with slots as (
 
     select * from {{ ref('fct_appointment_slots') }} where is_scheduled
 
 ),
 
-as_of as (
-
-    select * from {{ ref('int_as_of_date_resolved') }}
-
-),
-
-windows as (
-
-    select
-        locations.location_id,
-        locations.go_live_date,
-        as_of.as_of_date,
-        coalesce(locations.go_live_date <= as_of.as_of_date, false) as is_live,
-        case
-            when locations.go_live_date <= as_of.as_of_date then locations.go_live_date
-            else as_of.as_of_date
-        end as baseline_as_of_date
-    from locations
-    cross join as_of
-
-),
-
+-- The baseline and post windows are defined once, in int_metrics_location_windows (metrics.md §2).
 windows_bounded as (
 
     select
-        *,
-        cast(baseline_as_of_date - interval 90 day as date) as baseline_window_start,
-        case
-            when is_live then greatest(
-                cast(as_of_date - interval 90 day as date), cast(go_live_date + interval 14 day as date)
-            )
-        end as post_window_start
-    from windows
+        location_id,
+        go_live_date,
+        as_of_date,
+        is_live,
+        baseline_as_of_date,
+        baseline_window_start,
+        post_window_start
+    from {{ ref('int_metrics_location_windows') }}
 
 ),
 
