@@ -101,6 +101,12 @@ CHECKS: tuple[Check, ...] = (
           "Appointments marked completed whose start is on or after the as-of date.",
           "completed appointments", "are marked completed but dated in the future",
           "Have the front desk fix the date or status of the listed appointments."),
+    Check("unresolved_slots", "consistency", WARNING, 3, SQL, "appointment_slots",
+          "Past appointment slots (start before the as-of time) never recorded as completed or broken "
+          "(outcome 'unresolved' of int_appointment_slots; usually a stale extract).",
+          "past appointment slots", "have no recorded outcome (neither completed nor cancelled/no-show)",
+          "Ask IT for a fresh PMS extract; if it is current, have the front desk close out the listed "
+          "appointments (mark them completed, cancelled or no-show) in the PMS."),
     # freshness and volume
     Check("stale_extract", "freshness_volume", CRITICAL, 5, SQL, "file_loads",
           "The location's latest PMS extract is more than 2 days older than the as-of date.",

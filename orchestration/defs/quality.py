@@ -16,6 +16,8 @@ READS = [
     dg.AssetKey(["intermediate", "int_dq__appointments"]),
     dg.AssetKey(["intermediate", "int_dq__patients"]),
     dg.AssetKey(["intermediate", "int_dq__sql_check_results"]),
+    # unresolved_slots reads the slots (via int_dq__sql_check_results); listed so the runner waits for them
+    dg.AssetKey(["intermediate", "int_appointment_slots"]),
     dg.AssetKey(["staging", "stg_registry__locations"]),
     dg.AssetKey(["staging", "stg_comms__messages"]),
     dg.AssetKey(["staging", "stg_reviews__reviews"]),

@@ -4,12 +4,15 @@
 extract 2026-03-02 = as-of date) and edits the CSV files. The generator's layout for these arguments:
 
     LOC-001 dentrix   dx-001           live    -> clean
-    LOC-002 opendental od-001 clinic 1 live    -> duplicate appointment key; truncated day 2026-02-11
+    LOC-002 opendental od-001 clinic 1 live    -> duplicate appointment key; truncated day 2026-02-11 (its cut
+                                                  appointments stay in histappointment: unresolved slots)
     LOC-003 opendental od-001 clinic 2         -> orphan appointment patient; invalid phone + email
     LOC-004 opendental od-001 clinic 3 live    -> SMS after opt-out (critical)
-    LOC-005 dentrix   dx-002           live    -> stale extract (critical: last extract folder removed); rating 7
+    LOC-005 dentrix   dx-002           live    -> stale extract (critical: last extract folder removed); rating 7;
+                                                  unresolved slots (booked for 2026-02-02..03-01, never closed)
     LOC-006 eaglesoft es-001 practice 1        -> appointment dated 1999; duplicate patient (name + birthdate)
-    LOC-007 eaglesoft es-001 practice 2 live   -> unknown status code; completed visit dated in the future
+    LOC-007 eaglesoft es-001 practice 2 live   -> unknown status code (a past slot with no outcome: unresolved);
+                                                  completed visit dated in the future
     LOC-008 dentrix   dx-003           live    -> clean
 
 `PLANTED` maps each check to the locations that must fail it (and only those).
@@ -41,6 +44,13 @@ PLANTED: dict[str, set[str]] = {
     "likely_duplicate_patient": {"LOC-006"},
     "unknown_appointment_status": {"LOC-007"},
     "completed_in_future": {"LOC-007"},
+    # a past slot with no completion and no break (metrics.md §1), planted three ways:
+    #   LOC-005  the stale source: slots of 2026-02-02..03-01 were still scheduled in its last extract (02-02)
+    #            and nothing later arrived -> unresolved (extracts.md §8)
+    #   LOC-002  the truncated day's cut rows are gone from appointment.csv but their slots are still known
+    #            (earlier extracts / histappointment) with no outcome recorded
+    #   LOC-007  the appointment whose status code is unknown: neither completed nor broken
+    "unresolved_slots": {"LOC-002", "LOC-005", "LOC-007"},
 }
 # critical checks planted above -> the only flagged locations
 FLAGGED = {"LOC-004": "sms_after_opt_out", "LOC-005": "stale_extract"}

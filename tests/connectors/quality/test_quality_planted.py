@@ -57,7 +57,7 @@ def test_checks_without_a_planted_defect_fail_nowhere(wh) -> None:
 
 def test_every_check_reports_every_location(wh) -> None:
     con, _ = wh
-    # 20 catalog checks x 8 locations in each of the 2 runs
+    # 21 catalog checks x 8 locations in each of the 2 runs
     n = con.sql("select count(*) from meta.dq_check_results").fetchall()[0][0]
     assert n == len(BY_NAME) * 8 * 2
 
@@ -80,6 +80,23 @@ def test_flagged_locations_and_reasons(wh) -> None:
         assert reasons is None and score >= 80, loc
     for loc in CLEAN:
         assert rows[loc][0] is False
+
+
+def test_unresolved_slots_counts_past_slots_only(wh) -> None:
+    con, _ = wh
+    # rows examined = the location's slots starting before the as-of date 2026-03-02 00:00 (open slots excluded)
+    got = dict(con.sql(
+        "select location_id, rows_examined from meta.dq_check_results "
+        "where check_name = 'unresolved_slots' and run_at = (select max(run_at) from meta.dq_check_results)"
+    ).fetchall())
+    want = dict(con.sql(
+        "select location_id, count(*) from intermediate.int_appointment_slots "
+        "where location_id is not null and slot_start < timestamp '2026-03-02 00:00:00' group by location_id"
+    ).fetchall())
+    assert got == want
+    meta = con.sql("select severity, weight, category from meta.dq_check_catalog "
+                   "where check_name = 'unresolved_slots'").fetchall()
+    assert meta == [("warning", 3.0, "consistency")]
 
 
 def test_critical_checks_are_the_documented_ones(wh) -> None:
@@ -111,6 +128,15 @@ def test_samples_point_at_the_planted_rows_with_pseudonymous_ids_only(wh) -> Non
                for s in samples[("duplicate_appointment_key", "LOC-002")])
     assert any(f"es-001/{planted['future_apt']} @" in s for s in samples[("completed_in_future", "LOC-007")])
     assert len(samples[("likely_duplicate_patient", "LOC-006")]) == 2  # the record and its twin
+    # unresolved slots: LOC-007 has exactly the unknown-status appointment; LOC-002 only slots of the cut day;
+    # LOC-005 only dx-002 slots from its last extract's day (2026-02-02) up to the as-of date (2026-03-02)
+    assert len(samples[("unresolved_slots", "LOC-007")]) == 1
+    assert samples[("unresolved_slots", "LOC-007")][0].startswith(f"appointment es-001/{planted['unknown_status_apt']} @ ")
+    assert all(s.startswith("appointment od-001/") and f" @ {TRUNCATED_DAY} " in s
+               for s in samples[("unresolved_slots", "LOC-002")])
+    stale = samples[("unresolved_slots", "LOC-005")]
+    assert len(stale) == 5 and all(s.startswith("appointment dx-002/") for s in stale)
+    assert all("2026-02-02" <= s.split(" @ ")[1] < "2026-03-02" for s in stale)
     # no contact data or names anywhere in the samples (the planted phone/email, any "@")
     text = " ".join(" ".join(s) for s in samples.values())
     assert "555-0199" not in text and "no-at-sign" not in text and "@example" not in text

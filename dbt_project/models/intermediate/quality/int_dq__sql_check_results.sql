@@ -13,7 +13,7 @@ checks as (
     select * from (values
         ('file_errors'), ('quarantined_rows'), ('unparseable_values'), ('duplicate_key_other_tables'),
         ('stale_extract'), ('orphan_patient_reference'), ('likely_duplicate_patient'), ('truncated_day'),
-        ('sms_after_opt_out'), ('message_after_opt_out_other_channel')
+        ('sms_after_opt_out'), ('message_after_opt_out_other_channel'), ('unresolved_slots')
     ) as c (check_name)
 
 ),
@@ -27,6 +27,8 @@ results as (
     select * from {{ ref('int_dq__checks_consistency') }}
     union all by name
     select * from {{ ref('int_dq__checks_compliance') }}
+    union all by name
+    select * from {{ ref('int_dq__checks_slots') }}
 
 ),
 
