@@ -6,16 +6,19 @@ import dagster as dg
 
 from connectors import settings as env
 from orchestration.resources import WarehouseResource
-from orchestration.roi.pipeline import WEEK_PANEL, resolve_as_of, run_roi, write_marts
+from orchestration.roi.pipeline import MONTH_PANEL, ROI_INPUTS, WEEK_PANEL, resolve_as_of, run_roi, write_marts
 from orchestration.roi.settings import load_settings
 
 ROI_KEY = dg.AssetKey(["marts", "roi"])
 PANEL_KEY = dg.AssetKey(["marts", WEEK_PANEL])
+# Everything run_roi reads: without these deps a fresh full run could estimate before the month panel and the
+# money inputs exist (it would then fall back to the default production per visit and 0 front-desk hours).
+UPSTREAM_KEYS = [PANEL_KEY] + [dg.AssetKey(["marts", name]) for name in (MONTH_PANEL, ROI_INPUTS, "dim_locations")]
 
 
 @dg.asset(
     key=ROI_KEY,
-    deps=[PANEL_KEY],
+    deps=UPSTREAM_KEYS,
     group_name="roi",
     kinds={"python", "duckdb"},
     description="Callaway-Sant'Anna effects (overall, wave, event study, pre-trend) and ROI money: marts.roi_*.",

@@ -138,3 +138,11 @@ def test_daily_full_refresh_schedule(defs: dg.Definitions, graph) -> None:
     job = defs.resolve_job_def("full_refresh")
     assert job.executor_def.name == "in_process"
     assert set(job.asset_layer.selected_asset_keys) == set(graph.get_all_asset_keys())
+
+
+def test_roi_runs_after_every_mart_it_reads(graph) -> None:
+    """A fresh full run must not estimate ROI before the money inputs and the month panel are built."""
+    parents = graph.get(dg.AssetKey(["marts", "roi"])).parent_keys
+    for mart in ("rpt_location_weekly_no_show_panel", "rpt_location_month_panel", "rpt_location_roi_inputs",
+                 "dim_locations"):
+        assert dg.AssetKey(["marts", mart]) in parents
