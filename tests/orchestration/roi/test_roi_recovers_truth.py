@@ -1,0 +1,142 @@
+"""End to end: the ROI difference-in-differences recovers the effect the generator planted (issue 6).
+
+Two generated drops run through every Dagster asset, exactly as `tests/conftest.py::pipeline_run` does
+(`dagster asset materialize --select '*'`), and the published snapshot's `roi_effects_overall` /
+`roi_effects_by_wave` are compared with the generator's `_truth/effects.json`:
+
+* ``--effect-scale 1``: the 95% interval of the overall effect on no_show_rate covers the true effect and
+  excludes zero;
+* ``--effect-scale 0``: the interval covers zero.
+
+Estimand. The pipeline estimates the ATT: for treated locations in post-go-live weeks, observed rate minus
+the rate they would have had without the platform. The generator has no pre-trend (location baselines are
+constant in time) and multiplies the probability of every no-show / late-cancel break (and of a late move) by
+(1 - 0.25 s) from go-live, so the counterfactual post rate of the treated is their pre-go-live rate and the
+true ATT is ``-0.25 s x (treated baseline rate)``. effects.json records exactly that as
+``metrics.no_show_rate.expected_abs_change`` (= -0.25 s x the realised pooled no-show rate of the live
+locations in the 90 days before their go-live), and per wave we derive it the same way from
+``by_wave[w].pre.no_show_rate``. We do not use "realised post - realised pre": that difference carries
+the sampling noise of both windows a second time (and the pre window is only 90 days), while the DiD
+interval already accounts for the noise of the estimate against a fixed truth.
+
+Drop size: LOCATIONS locations, HISTORY_DAYS days of history, seed SEED — the smallest drop for which the
+check held on every seed tried (see docs/roi.md "Validation on generated drops" for the numbers per seed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from connectors.settings import DEV_PSEUDONYM_KEY, REPO_ROOT
+
+LOCATIONS = 20
+HISTORY_DAYS = 500
+SEED = 1
+END_DATE = date(2026, 3, 2)
+
+
+def _run_pipeline(root: Path, effect_scale: float) -> dict:
+    """Generate a drop with the given effect scale and materialize every asset; return paths and truth."""
+    drop = root / "drop"
+    subprocess.run(
+        [sys.executable, "-m", "connectors.generator", "--out", str(drop), "--locations", str(LOCATIONS),
+         "--end-date", END_DATE.isoformat(), "--seed", str(SEED), "--history-days", str(HISTORY_DAYS),
+         "--effect-scale", str(effect_scale), "--quiet"],
+        check=True, cwd=REPO_ROOT,
+    )
+    env = {
+        **os.environ,
+        "DSO_EXTRACTS_DIR": str(drop),
+        "DSO_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
+        "DSO_PUBLISHED_PATH": str(root / "published" / "marts.duckdb"),
+        "DSO_PSEUDONYM_KEY": DEV_PSEUDONYM_KEY,
+        "DAGSTER_HOME": str(REPO_ROOT / "dagster_home"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    env.pop("DSO_AS_OF_DATE", None)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "--select", "*",
+         "-m", "orchestration.definitions"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    truth = json.loads((drop / "_truth" / "effects.json").read_text())
+    return {"published": root / "published" / "marts.duckdb", "truth": truth}
+
+
+def _effect(published: Path, table: str, outcome: str, where: str = "true") -> dict:
+    """One row of a roi_effects_* table of the published snapshot, as a dict."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rel = con.sql(f"select * from {table} where outcome = '{outcome}' and {where}")
+        rows = [dict(zip(rel.columns, r)) for r in rel.fetchall()]
+    finally:
+        con.close()
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+@pytest.fixture(scope="module")
+def with_effect(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Drop with every planted effect at full size (--effect-scale 1), through the whole pipeline."""
+    return _run_pipeline(tmp_path_factory.mktemp("roi_truth_s1"), 1.0)
+
+
+@pytest.fixture(scope="module")
+def without_effect(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Same drop parameters with no planted effect (--effect-scale 0)."""
+    return _run_pipeline(tmp_path_factory.mktemp("roi_truth_s0"), 0.0)
+
+
+def test_truth_records_the_designed_no_show_effect(with_effect: dict) -> None:
+    ns = with_effect["truth"]["metrics"]["no_show_rate"]
+    # The designed relative change at s = 1 is -25%; the absolute truth is that share of the treated baseline.
+    assert ns["expected_rel_change"] == pytest.approx(-0.25)
+    assert ns["expected_abs_change"] == pytest.approx(-0.25 * ns["realised_pre_90d"]["no_show_rate"], abs=1e-4)
+
+
+def test_overall_no_show_interval_covers_truth_and_excludes_zero(with_effect: dict) -> None:
+    truth = with_effect["truth"]["metrics"]["no_show_rate"]["expected_abs_change"]
+    row = _effect(with_effect["published"], "roi_effects_overall", "no_show_rate")
+    assert row["status"] == "estimated", row
+    assert row["ci_low"] <= truth <= row["ci_high"], (row, truth)
+    assert row["ci_high"] < 0, row  # a real reduction is detected, not just "compatible with the truth"
+
+
+def test_every_wave_has_a_no_show_estimate(with_effect: dict) -> None:
+    # Per-wave intervals are not asserted to cover their truth: with 4 waves of 2-6 locations each, a 95%
+    # interval misses now and then by design (seen on the seeds tried; numbers in docs/roi.md). We check
+    # that every wave of the truth gets an estimated row, and that the waves' estimates average to the
+    # right sign (the platform lowers no-shows in every wave).
+    waves = sorted(with_effect["truth"]["waves"])
+    con = duckdb.connect(str(with_effect["published"]), read_only=True)
+    rows = dict(con.execute("select wave, estimate from roi_effects_by_wave "
+                            "where outcome = 'no_show_rate' and status = 'estimated'").fetchall())
+    con.close()
+    assert sorted(rows) == [f"wave {w}" for w in waves]
+    assert sum(rows.values()) / len(rows) < 0
+
+
+def test_patient_response_effect_is_positive(with_effect: dict) -> None:
+    # The generator raises the reply probability by 30% (relative) from go-live. Its recorded
+    # expected_abs_change (0.3 x mean SMS reply probability) is not on the metric's scale: the metric is
+    # answered / attempted outreach, pre-live only at Open Dental eConfirmation clinics (SMS reminders only),
+    # post-live every channel and message type. So only the direction is checked here (see docs/roi.md).
+    row = _effect(with_effect["published"], "roi_effects_overall", "patient_response_rate")
+    assert row["status"] == "estimated", row
+    assert row["ci_low"] > 0, row
+
+
+def test_no_effect_interval_covers_zero(without_effect: dict) -> None:
+    assert without_effect["truth"]["parameters"]["effect_scale"] == 0
+    row = _effect(without_effect["published"], "roi_effects_overall", "no_show_rate")
+    assert row["status"] == "estimated", row
+    assert row["ci_low"] <= 0.0 <= row["ci_high"], row
