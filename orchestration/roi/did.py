@@ -14,8 +14,10 @@ Estimator (documented in docs/roi.md, validated against the `csdid` port of R `d
   (B draws, fixed seed) as one matrix product; SE = bootstrap IQR / 1.349 as in `did::mboot`.
 * Aggregations as `did::aggte`: simple (group-size weights), per group, per label (e.g. wave), dynamic
   (event time e = t - g), including the influence of the estimated group shares.
-* Pre-trend test: Wald test that the pre-period event-time effects are jointly zero (and the `did`
-  group-time version on every pre-period ATT(g, t)).
+* Pre-trend test: Wald test that the event-time leads, averaged in a few bins (4 periods x at most 6), are
+  jointly zero (primary; estimable with few locations), plus the unbinned leads and the `did` group-time
+  version on every pre-period ATT(g, t) as secondary rows. A near-singular covariance gives a reason.
+* An estimate whose bootstrap interval has zero width is "not estimable" (precision unknown), not printed.
 
 A quantity that cannot be estimated gets status "not estimable" and a reason, never a number.
 """
@@ -35,6 +37,20 @@ NOT_ESTIMABLE = "not estimable"
 # did::mboot turns the bootstrap interquartile range into a standard error with this normal constant.
 _IQR_TO_SD = float(norm.ppf(0.75) - norm.ppf(0.25))
 
+ZERO_WIDTH_REASON = (
+    "zero-width interval: every bootstrap draw is the same, i.e. no variation across locations is seen in this "
+    "estimate (e.g. a single treated location with data against a single control, or an outcome that does not "
+    "vary), so its precision cannot be assessed"
+)
+
+
+def _zero_width(se: np.ndarray, estimate: np.ndarray) -> np.ndarray:
+    """True where a standard error is zero up to rounding (relative to the estimate) or undefined."""
+    se = np.asarray(se, dtype=float)
+    scale = np.maximum(1.0, np.abs(np.nan_to_num(np.asarray(estimate, dtype=float))))
+    with np.errstate(invalid="ignore"):
+        return ~(se > 1e-10 * scale)
+
 
 @dataclass(frozen=True)
 class DidConfig:
@@ -46,7 +62,12 @@ class DidConfig:
     # A cell needs at least this many treated / control locations observed at t and at the base period.
     min_treated: int = 1
     min_control: int = 1
-    # Largest number of leads used by the event-time pre-trend test (None = every pre event time).
+    # Primary pre-trend test: event-time leads averaged in bins of this many periods (4 weeks on the weekly
+    # panel), at most this many bins (6 x 4 weeks = the 24 weeks before go-live). A Wald test on every weekly
+    # lead needs more locations than leads (91 leads from 30 locations is singular); a few bins do not.
+    pretrend_bin_width: int = 4
+    pretrend_max_bins: int = 6
+    # Largest number of leads used by the secondary, unbinned event-time test (None = every pre event time).
     pretrend_max_leads: int | None = None
 
 
@@ -281,6 +302,11 @@ def analytic_se(psi: np.ndarray) -> np.ndarray:
     return np.sqrt((psi**2).sum(axis=0)) / n
 
 
+# Eigenvalues of the correlation matrix below this share of the largest count as zero: the covariance is
+# then (numerically) singular and a Wald statistic would be driven by rounding noise, so none is reported.
+_WALD_RCOND = 1e-8
+
+
 def wald_test(theta: np.ndarray, psi: np.ndarray) -> tuple[float, int, float] | str:
     """Wald statistic, df and p-value for theta = 0 given influence functions psi (n x q); or a reason."""
     n = psi.shape[0]
@@ -288,13 +314,19 @@ def wald_test(theta: np.ndarray, psi: np.ndarray) -> tuple[float, int, float] | 
     if q == 0:
         return "no pre-period estimate to test"
     if q >= n:
-        # The covariance of q estimates built from n location influence functions has rank < n.
-        return f"{q} pre-period estimates from {n} locations: their covariance is singular"
+        # Influence functions sum to zero over the n locations, so their covariance has rank <= n - 1 < q.
+        return f"{q} pre-period estimates from {n} locations: their covariance is singular (needs fewer estimates than locations)"
     v = psi.T @ psi / n**2  # covariance of the estimators
-    if not np.all(np.isfinite(v)) or np.any(np.diag(v) <= 0):
+    d = np.diag(v)
+    if not np.all(np.isfinite(v)) or np.any(d <= 0):
         return "a pre-period estimate has zero or undefined variance"
-    if 1.0 / np.linalg.cond(v, p=1) <= np.finfo(float).eps:
-        return "singular covariance of the pre-period estimates"
+    # Rank check on the correlation matrix (scale-free): a near-singular covariance gets a reason, not a number.
+    s = 1.0 / np.sqrt(d)
+    eig = np.linalg.eigvalsh(v * s[:, None] * s[None, :])
+    rank = int((eig > _WALD_RCOND * eig.max()).sum())
+    if rank < q:
+        return (f"covariance of the {q} pre-period estimates is near-singular (numerical rank {rank}): "
+                "some estimates are almost linear combinations of others")
     stat = float(theta @ np.linalg.solve(v, theta))
     return stat, q, float(chi2.sf(stat, q))
 
@@ -361,10 +393,19 @@ def att_gt(
         return (q75 - q25) / _IQR_TO_SD
 
     se_cells = np.where(ok, boot_se(dev_cells) if psi.shape[1] else np.zeros(0), np.nan)
+    # A zero-width interval (e.g. one treated and one control location: each mean has no spread) would claim
+    # perfect precision. The cell's own numbers are withheld; its point estimate still enters the aggregations,
+    # whose own intervals are checked the same way below.
+    flat = ok & _zero_width(se_cells, att)
+    cell_reason = cells.get_column("reason").to_numpy().astype(object)
+    cell_reason[flat] = ZERO_WIDTH_REASON
     cells = cells.with_columns(
+        pl.Series("reason", list(cell_reason), dtype=pl.String),
+        pl.Series("att", np.where(flat, np.nan, att)),
+        pl.Series("se", np.where(flat, np.nan, se_cells)),
+        pl.Series("se_analytic", np.where(ok & ~flat, analytic_se(psi), np.nan)),
+    ).with_columns(
         pl.when(pl.col("reason").is_null()).then(pl.lit(ESTIMATED)).otherwise(pl.lit(NOT_ESTIMABLE)).alias("status"),
-        pl.Series("se", se_cells),
-        pl.Series("se_analytic", np.where(ok, analytic_se(psi), np.nan)),
     ).with_columns(
         (pl.col("att") - z * pl.col("se")).alias("ci_low"), (pl.col("att") + z * pl.col("se")).alias("ci_high"),
     ).select("group", "period", "base_period", "event_time", "post", "status", "reason", "att", "se",
@@ -379,16 +420,21 @@ def att_gt(
     j = 0
     for a in aggs:
         rec: dict[str, object] = {"key": a.key, "n_cells": a.n_cells, "n_cells_not_estimable": a.n_excluded}
+        if a.psi is not None:
+            se = float(se_aggs[j])
+            j += 1
+            if _zero_width(np.array([se]), np.array([a.estimate]))[0]:
+                # No spread in the draws: report "not estimable" rather than a zero-width interval, and keep
+                # no draws (money then falls back / leaves it out instead of claiming certainty).
+                a.reason, a.psi = ZERO_WIDTH_REASON, None
         if a.psi is None:
             rec.update(status=NOT_ESTIMABLE, reason=a.reason, estimate=None, se=None, ci_low=None, ci_high=None,
                        se_analytic=None)
         else:
-            se = float(se_aggs[j])
-            draws[(a.kind, a.key)] = a.estimate + dev_aggs[:, j]
+            draws[(a.kind, a.key)] = a.estimate + dev_aggs[:, j - 1]
             rec.update(status=ESTIMATED, reason=None, estimate=a.estimate, se=se,
                        ci_low=a.estimate - z * se, ci_high=a.estimate + z * se,
                        se_analytic=float(analytic_se(a.psi[:, None])[0]))
-            j += 1
         records[a.kind].append(rec)
 
     def frame(kind: str, key_name: str | None, key_dtype: pl.DataType | None) -> pl.DataFrame:
@@ -419,24 +465,53 @@ def att_gt(
     return result
 
 
+def _lead_bins(leads: list[_Agg], width: int, max_bins: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """Average the event-time leads in bins of `width` periods (e = -1..-width is bin 1), at most `max_bins`.
+
+    Each bin's estimate is the plain mean of its estimable leads and its influence function the mean of
+    theirs (the mean is linear, so this is the bin mean's own linearisation). Returns (theta, psi, detail).
+    """
+    bins: dict[int, list[_Agg]] = {}
+    for a in leads:
+        k = (-int(a.key) - 1) // width  # e = -1 .. -width -> 0, -(width+1) .. -2 width -> 1, ...
+        if k < max_bins:
+            bins.setdefault(k, []).append(a)
+    ks = sorted(bins)
+    theta = np.array([np.mean([a.estimate for a in bins[k]]) for k in ks])
+    psi = (np.column_stack([np.mean([a.psi for a in bins[k]], axis=0) for k in ks]) if ks
+           else np.zeros((0, 0)))
+    used = sum(len(bins[k]) for k in ks)
+    detail = (f"{len(ks)} bins of {width} periods (leads -1 .. -{width * max_bins} at most), mean of the "
+              f"event-time effects in each bin; {used} of {len(leads)} estimable leads used")
+    return theta, psi, detail
+
+
 def _pretrend(cells: pl.DataFrame, psi: np.ndarray, aggs: list[_Agg], cfg: DidConfig) -> pl.DataFrame:
-    """Wald tests that pre-period effects are zero: event-time leads (primary) and did's group-time cells."""
+    """Wald tests that pre-period effects are zero: binned event-time leads (primary), every lead, did's cells."""
+    n = psi.shape[0]
     leads = [a for a in aggs if a.kind == "event" and isinstance(a.key, int) and a.key < 0 and a.psi is not None]
-    if cfg.pretrend_max_leads is not None:
-        leads = [a for a in leads if a.key >= -cfg.pretrend_max_leads]
-    tests = []
-    theta = np.array([a.estimate for a in leads])
-    inf = np.column_stack([a.psi for a in leads]) if leads else np.zeros((psi.shape[0], 0))
-    tests.append(("event_time_leads", wald_test(theta, inf)))
+    theta_b, psi_b, detail_b = _lead_bins(leads, cfg.pretrend_bin_width, cfg.pretrend_max_bins)
+    if not leads:
+        psi_b = np.zeros((n, 0))
+    unbinned = [a for a in leads if cfg.pretrend_max_leads is None or a.key >= -cfg.pretrend_max_leads]
+    theta = np.array([a.estimate for a in unbinned])
+    inf = np.column_stack([a.psi for a in unbinned]) if unbinned else np.zeros((n, 0))
     pre = np.flatnonzero((~cells.get_column("post").to_numpy()) & (cells.get_column("status").to_numpy() == ESTIMATED))
-    tests.append(("group_time_pre_cells", wald_test(cells.get_column("att").to_numpy()[pre], psi[:, pre])))
+    tests = [
+        ("binned_event_time_leads", True, wald_test(theta_b, psi_b), detail_b),
+        ("event_time_leads", False, wald_test(theta, inf),
+         f"every estimable event-time lead ({len(unbinned)}), unbinned"),
+        ("group_time_pre_cells", False, wald_test(cells.get_column("att").to_numpy()[pre], psi[:, pre]),
+         f"every estimable pre-period ATT(g, t) ({pre.size}), as did's pre-test"),
+    ]
     rows = []
-    for name, res in tests:
+    for name, primary, res, detail in tests:
+        row: dict[str, object] = {"test": name, "is_primary": primary, "detail": detail}
         if isinstance(res, str):
-            rows.append({"test": name, "status": NOT_ESTIMABLE, "reason": res, "statistic": None, "df": None,
-                         "p_value": None})
+            row.update(status=NOT_ESTIMABLE, reason=res, statistic=None, df=None, p_value=None)
         else:
-            rows.append({"test": name, "status": ESTIMATED, "reason": None, "statistic": res[0], "df": res[1],
-                         "p_value": res[2]})
-    return pl.DataFrame(rows, schema={"test": pl.String, "status": pl.String, "reason": pl.String,
-                                      "statistic": pl.Float64, "df": pl.Int64, "p_value": pl.Float64}, orient="row")
+            row.update(status=ESTIMATED, reason=None, statistic=res[0], df=res[1], p_value=res[2])
+        rows.append(row)
+    return pl.DataFrame(rows, schema={"test": pl.String, "is_primary": pl.Boolean, "status": pl.String,
+                                      "reason": pl.String, "statistic": pl.Float64, "df": pl.Int64,
+                                      "p_value": pl.Float64, "detail": pl.String}, orient="row")

@@ -99,21 +99,33 @@ def _interval(draws: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def money_table(
-    locations: pl.DataFrame,
-    no_show: EffectDraws,
-    recall: EffectDraws | None,
-    assumptions: MoneyAssumptions,
-    alpha: float = 0.05,
-) -> pl.DataFrame:
-    """Long money table: one row per (location or 'ALL', metric) with estimate, percentile interval, basis.
+UNITS = {
+    "recovered_visits": "visits", "recall_conversions_gained": "recall conversions",
+    "front_desk_hours_saved": "staff hours", "value_recovered_visits": "USD", "value_recall": "USD",
+    "value_front_desk": "USD", "value_total": "USD", "cost": "USD", "net_value": "USD",
+    "monthly_value": "USD per month", "roi": "ratio", "payback_month": "months since go-live",
+}
+_NON_ADDITIVE = ("roi", "payback_month")
 
-    `locations` columns: location_id, post_scheduled_appointments, live_months, baseline_production,
-    baseline_completed_visits, post_recall_due, front_desk_hours_saved (the last four nullable). Effects
-    are aligned with the rows of `locations`. A location whose no-show effect is not estimable gets
-    status 'not estimable' and is left out of the total (counted in the total's basis).
-    """
-    a = assumptions
+
+@dataclass
+class _Money:
+    """Every money quantity per location: point (1, L) and draws (B, L), plus what each location has."""
+
+    loc_ids: list[str]
+    point: dict[str, np.ndarray]
+    draws: dict[str, np.ndarray]
+    ok: np.ndarray  # effect and post data present: the location counts in sums
+    own: np.ndarray  # production per visit from the location's own PMS fees
+    recall_ok: np.ndarray
+    hours_measured: np.ndarray
+    source: list[str]  # what no-show effect each location uses
+
+
+def _location_money(
+    locations: pl.DataFrame, no_show: EffectDraws, recall: EffectDraws | None, a: MoneyAssumptions,
+) -> _Money:
+    """Apply the money formulas per location to the point effects and to every bootstrap draw."""
     loc_ids = locations.get_column("location_id").cast(pl.String).to_list()
     L = len(loc_ids)
 
@@ -166,94 +178,164 @@ def money_table(
     rc_draws = recall.draws if recall is not None else None
     point = components(no_show.point[None, :], rc_point)
     draws = components(no_show.draws, rc_draws)
+    point.update(_derived(point, 1.0, a))
+    draws.update(_derived(draws, 1.0, a))
+    return _Money(loc_ids, point, draws, ok, own, recall_ok, hours_measured, list(no_show.source))
 
-    def derived(c: dict[str, np.ndarray], n_live: np.ndarray | float) -> dict[str, np.ndarray]:
-        """ROI and payback from summed components (per location: n_live = 1; total: locations counted)."""
-        return {
-            "roi": roi(c["value_total"], c["cost"]),
-            "payback_month": payback_month(c["monthly_value"], a.subscription_per_location_month.value * n_live,
-                                           a.implementation_cost_per_location.value * n_live),
-        }
 
-    point.update(derived(point, 1.0))
-    draws.update(derived(draws, 1.0))
-    # Total over the locations whose effect is estimable (sums per draw keep the joint uncertainty).
-    additive = [k for k in point if k not in ("roi", "payback_month")]
-    tot_point = {k: np.nansum(np.where(ok, point[k], 0.0), axis=1, keepdims=True) for k in additive}
-    tot_draws = {k: np.nansum(np.where(ok, draws[k], 0.0), axis=1, keepdims=True) for k in additive}
-    n_ok = float(ok.sum())
-    tot_point.update(derived(tot_point, n_ok))
-    tot_draws.update(derived(tot_draws, n_ok))
-
-    units = {
-        "recovered_visits": "visits", "recall_conversions_gained": "recall conversions",
-        "front_desk_hours_saved": "staff hours", "value_recovered_visits": "USD", "value_recall": "USD",
-        "value_front_desk": "USD", "value_total": "USD", "cost": "USD", "net_value": "USD",
-        "monthly_value": "USD per month", "roi": "ratio", "payback_month": "months since go-live",
+def _derived(c: dict[str, np.ndarray], n_live: float, a: MoneyAssumptions) -> dict[str, np.ndarray]:
+    """ROI and payback from (summed) components (per location: n_live = 1; a sum: locations counted)."""
+    return {
+        "roi": roi(c["value_total"], c["cost"]),
+        "payback_month": payback_month(c["monthly_value"], a.subscription_per_location_month.value * n_live,
+                                       a.implementation_cost_per_location.value * n_live),
     }
-    sub, impl = a.subscription_per_location_month, a.implementation_cost_per_location
-    ppv_basis = np.where(own, "production_per_visit = location's baseline PMS fees per completed visit",
-                         a.production_per_visit.label() + " (assumption: no PMS fees)")
-    recall_basis = np.where(recall_ok, a.hygiene_visit_value.label(),
-                            "recall effect not estimable or no recall data: not counted (0)")
-    hours_basis = np.where(hours_measured, a.front_desk_hourly_wage.label() + "; hours from time study before/after",
-                           "front-desk hours not measured: not counted (0)")
-    cost_basis = f"{sub.label()} x live months + {impl.label()}"
 
-    n_left_out = int((~ok).sum())
-    total_suffix = f"; total over {int(ok.sum())} locations" + (
-        f" ({n_left_out} not estimable, left out)" if n_left_out else "")
-    ns_src = np.array(list(no_show.source) + ["per-location effects"], dtype=object)
 
-    def with_total(per_location: np.ndarray, total: str) -> np.ndarray:
-        """Basis texts for the L locations followed by the total's."""
-        return np.concatenate([np.asarray(per_location, dtype=object), np.array([total], dtype=object)])
+def _sum_over(m: _Money, members: np.ndarray, a: MoneyAssumptions) -> tuple[dict, dict, int]:
+    """Sum the additive quantities over the counted locations in `members`, per draw (keeps the joint
+    uncertainty of the locations), then ROI and payback of the sum. Used for the total and for each wave."""
+    use = members & m.ok
+    additive = [k for k in m.point if k not in _NON_ADDITIVE]
+    point = {k: np.nansum(np.where(use, m.point[k], 0.0), axis=1, keepdims=True) for k in additive}
+    draws = {k: np.nansum(np.where(use, m.draws[k], 0.0), axis=1, keepdims=True) for k in additive}
+    n_ok = int(use.sum())
+    point.update(_derived(point, float(n_ok), a))
+    draws.update(_derived(draws, float(n_ok), a))
+    return point, draws, n_ok
 
-    same = lambda text: np.full(L + 1, text, dtype=object)  # noqa: E731
-    bases = {
-        "recovered_visits": "-" + ns_src + " on no_show_rate x post scheduled appointments",
-        "recall_conversions_gained": same("effect on recall_conversion_rate x post recall due instances"),
-        "front_desk_hours_saved": same("time-study hours per week before - after, x live weeks"),
-        "value_recovered_visits": with_total(ppv_basis, f"{int(own.sum())} locations at own PMS fees, "
-                                             f"{int((~own).sum())} at {a.production_per_visit.label()}"),
-        "value_recall": with_total(recall_basis, a.hygiene_visit_value.label()),
-        "value_front_desk": with_total(hours_basis, a.front_desk_hourly_wage.label()),
-        "value_total": same("value_recovered_visits + value_recall + value_front_desk"),
-        "cost": same(cost_basis),
-        "net_value": same("value_total - cost"),
-        "monthly_value": same("value_total / live months"),
-        "roi": same("(value_total - cost) / cost"),
-        "payback_month": same("first month with cumulative value >= cumulative cost, at the mean monthly "
-                              "value so far"),
-    }
-    good = np.append(ok, n_ok > 0)
-    reason_bad = np.append(
-        np.full(L, "no estimable no-show effect or no post-period appointment data for this location", dtype=object),
-        "no location with an estimable effect",
-    )
-    ids = loc_ids + [TOTAL_ID]
+
+def _rows(
+    ids: list[str], point: dict[str, np.ndarray], draws: dict[str, np.ndarray], good: np.ndarray,
+    reason_bad: np.ndarray, bases: dict[str, np.ndarray], alpha: float,
+) -> pl.DataFrame:
+    """Long rows (id, metric, unit, status, reason, estimate, ci_low, ci_high, basis) with percentile intervals."""
+    k = len(ids)
     frames = []
-    for metric, unit in units.items():  # one vectorised block per metric (a dozen), never per location
-        est = np.concatenate([point[metric][0], tot_point[metric][0]])
-        dr = np.concatenate([draws[metric], tot_draws[metric]], axis=1)
+    for metric, unit in UNITS.items():  # one vectorised block per metric (a dozen), never per location
+        est, dr = point[metric][0], draws[metric]
         lo, hi = _interval(dr, alpha)
         reason = np.where(good, None, reason_bad)
         if metric == "payback_month":
             reason = np.where(good & np.isinf(est), "not reached at the current monthly value", reason)
         fin = lambda v: np.where(good & np.isfinite(v), v, np.nan)  # noqa: E731
-        basis_texts = bases[metric].astype(str)
-        basis_texts = np.char.add(basis_texts, np.array([""] * L + [total_suffix]))
         frames.append(pl.DataFrame({
             "location_id": ids,
-            "metric": [metric] * (L + 1),
-            "unit": [unit] * (L + 1),
+            "metric": [metric] * k,
+            "unit": [unit] * k,
             "status": np.where(good, ESTIMATED, NOT_ESTIMABLE).tolist(),
             "reason": pl.Series(list(reason), dtype=pl.String),
             "estimate": fin(est), "ci_low": fin(lo), "ci_high": fin(hi),
-            "basis": basis_texts.tolist(),
+            "basis": bases[metric].astype(str).tolist(),
         }))
     out = pl.concat(frames)
     return out.with_columns(pl.col(c).fill_nan(None) for c in ("estimate", "ci_low", "ci_high"))
+
+
+def _bases(m: _Money, a: MoneyAssumptions, ns_total_source: str, suffix: str, members: np.ndarray) -> dict:
+    """Basis text of every metric of a sum over `members` (the total or a wave)."""
+    sub, impl = a.subscription_per_location_month, a.implementation_cost_per_location
+    own = m.own & members & m.ok
+    fees = (f"{int(own.sum())} locations at own PMS fees, {int((members & m.ok & ~m.own).sum())} at "
+            f"{a.production_per_visit.label()}")
+    texts = {
+        "recovered_visits": "-" + ns_total_source + " on no_show_rate x post scheduled appointments",
+        "recall_conversions_gained": "effect on recall_conversion_rate x post recall due instances",
+        "front_desk_hours_saved": "time-study hours per week before - after, x live weeks",
+        "value_recovered_visits": fees,
+        "value_recall": a.hygiene_visit_value.label(),
+        "value_front_desk": a.front_desk_hourly_wage.label(),
+        "value_total": "value_recovered_visits + value_recall + value_front_desk",
+        "cost": f"{sub.label()} x live months + {impl.label()}",
+        "net_value": "value_total - cost",
+        "monthly_value": "value_total / live months",
+        "roi": "(value_total - cost) / cost",
+        "payback_month": "first month with cumulative value >= cumulative cost, at the mean monthly value so far",
+    }
+    return {k: np.array([v + suffix], dtype=object) for k, v in texts.items()}
+
+
+def money_table(
+    locations: pl.DataFrame,
+    no_show: EffectDraws,
+    recall: EffectDraws | None,
+    assumptions: MoneyAssumptions,
+    alpha: float = 0.05,
+) -> pl.DataFrame:
+    """Long money table: one row per (location or 'ALL', metric) with estimate, percentile interval, basis.
+
+    `locations` columns: location_id, post_scheduled_appointments, live_months, baseline_production,
+    baseline_completed_visits, post_recall_due, front_desk_hours_saved (the last four nullable). Effects
+    are aligned with the rows of `locations`. A location whose no-show effect is not estimable gets
+    status 'not estimable' and is left out of the total (counted in the total's basis).
+    """
+    a = assumptions
+    m = _location_money(locations, no_show, recall, a)
+    L = len(m.loc_ids)
+    tot_point, tot_draws, n_ok = _sum_over(m, np.ones(L, dtype=bool), a)
+
+    ppv_basis = np.where(m.own, "production_per_visit = location's baseline PMS fees per completed visit",
+                         a.production_per_visit.label() + " (assumption: no PMS fees)")
+    recall_basis = np.where(m.recall_ok, a.hygiene_visit_value.label(),
+                            "recall effect not estimable or no recall data: not counted (0)")
+    hours_basis = np.where(m.hours_measured,
+                           a.front_desk_hourly_wage.label() + "; hours from time study before/after",
+                           "front-desk hours not measured: not counted (0)")
+    n_left_out = L - n_ok
+    total_suffix = f"; total over {n_ok} locations" + (f" ({n_left_out} not estimable, left out)" if n_left_out else "")
+    total = _bases(m, a, "per-location effects", total_suffix, np.ones(L, dtype=bool))
+    per_loc = {k: np.repeat(v, L) for k, v in _bases(m, a, "", "", np.ones(L, dtype=bool)).items()}
+    per_loc["recovered_visits"] = "-" + np.array(m.source, dtype=object) + " on no_show_rate x post scheduled appointments"
+    per_loc["value_recovered_visits"] = ppv_basis.astype(object)
+    per_loc["value_recall"] = recall_basis.astype(object)
+    per_loc["value_front_desk"] = hours_basis.astype(object)
+    bases = {k: np.concatenate([per_loc[k], total[k]]) for k in UNITS}
+
+    point = {k: np.concatenate([m.point[k], tot_point[k]], axis=1) for k in UNITS}
+    draws = {k: np.concatenate([m.draws[k], tot_draws[k]], axis=1) for k in UNITS}
+    good = np.append(m.ok, n_ok > 0)
+    reason_bad = np.append(
+        np.full(L, "no estimable no-show effect or no post-period appointment data for this location", dtype=object),
+        "no location with an estimable effect",
+    )
+    return _rows(m.loc_ids + [TOTAL_ID], point, draws, good, reason_bad, bases, alpha)
+
+
+def money_by_wave(
+    locations: pl.DataFrame,
+    waves: list[str | None],
+    no_show: EffectDraws,
+    recall: EffectDraws | None,
+    assumptions: MoneyAssumptions,
+    alpha: float = 0.05,
+) -> pl.DataFrame:
+    """Per-wave money: one row per (wave, metric), the sum over the wave's locations with percentile intervals.
+
+    Same method as the total of `money_table` (per-draw sums of the per-location formulas), with the wave's
+    own effect draws in `no_show` / `recall` (aligned with `locations`; `waves` gives each location's wave).
+    When the wave's no-show effect is not estimable (no draws), its money is not estimable either. Columns:
+    wave, metric, unit, status, reason, estimate, ci_low, ci_high, basis, n_locations.
+    """
+    a = assumptions
+    m = _location_money(locations, no_show, recall, a)
+    wave_arr = np.array([w if w is not None else "" for w in waves], dtype=object)
+    frames = []
+    for w in sorted({w for w in waves if w is not None}, key=str):  # a handful of waves
+        members = wave_arr == w
+        point, draws, n_ok = _sum_over(m, members, a)
+        n_all = int(members.sum())
+        srcs = sorted({s for s, use in zip(m.source, members & m.ok) if use})
+        suffix = f"; sum over {n_ok} locations of {w}" + (
+            f" ({n_all - n_ok} not estimable, left out)" if n_all > n_ok else "")
+        bases = _bases(m, a, " / ".join(srcs) or f"{w} effect", suffix, members)
+        reason = f"no location of {w} with an estimable no-show effect and post-period data"
+        df = _rows([w], point, draws, np.array([n_ok > 0]), np.array([reason], dtype=object), bases, alpha)
+        frames.append(df.rename({"location_id": "wave"}).with_columns(pl.lit(n_ok, dtype=pl.Int64).alias("n_locations")))
+    if not frames:
+        return pl.DataFrame(schema={"wave": pl.String, "metric": pl.String, "unit": pl.String, "status": pl.String,
+                                    "reason": pl.String, "estimate": pl.Float64, "ci_low": pl.Float64,
+                                    "ci_high": pl.Float64, "basis": pl.String, "n_locations": pl.Int64})
+    return pl.concat(frames)
 
 
 def assumptions_table(assumptions: MoneyAssumptions) -> pl.DataFrame:

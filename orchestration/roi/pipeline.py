@@ -13,7 +13,7 @@ Missing optional tables or columns leave that part out, with the reason in the o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import duckdb
@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from orchestration.roi.did import DidConfig, DidResult, Multipliers, att_gt
-from orchestration.roi.money import DAYS_PER_MONTH, EffectDraws, assumptions_table, money_table
+from orchestration.roi.money import DAYS_PER_MONTH, EffectDraws, assumptions_table, money_by_wave, money_table
 from orchestration.roi.settings import RoiSettings
 
 WEEK_PANEL = "rpt_location_weekly_no_show_panel"
@@ -115,7 +115,10 @@ def run_roi(con: duckdb.DuckDBPyConnection, settings: RoiSettings, as_of: date) 
     """Estimate every outcome available and compute money; returns marts table name -> frame."""
     an = settings.analysis
     cfg = DidConfig(n_boot=an.bootstrap_draws, seed=an.seed, alpha=an.alpha, min_treated=an.min_treated,
-                    min_control=an.min_control)
+                    min_control=an.min_control, pretrend_bin_width=an.pretrend_bin_weeks,
+                    pretrend_max_bins=an.pretrend_bins)
+    # Monthly panels: one month per bin, same number of bins (6 months before go-live by default).
+    cfg_by_unit = {"week": cfg, "month": replace(cfg, pretrend_bin_width=1)}
     panels = {s.outcome: read_panel(con, s) for s in OUTCOMES}
     ids = sorted({i for p in panels.values() if p is not None for i in p.get_column("location_id").unique()})
     # One multiplier per location shared by every outcome: money intervals see the joint uncertainty.
@@ -129,7 +132,8 @@ def run_roi(con: duckdb.DuckDBPyConnection, settings: RoiSettings, as_of: date) 
                                 "reason": f"marts.{spec.table} or its columns are missing / empty"})
             continue
         results[spec.outcome] = att_gt(p, unit="location_id", period="period", outcome="outcome", weight="weight",
-                                       group="first_treated", labels=wave_labels(p), config=cfg, multipliers=mult)
+                                       group="first_treated", labels=wave_labels(p), config=cfg_by_unit[spec.period_unit],
+                                       multipliers=mult)
         status_rows.append({"outcome": spec.outcome, "status": "estimated", "reason": None})
 
     out: dict[str, pl.DataFrame] = {
@@ -147,9 +151,13 @@ def run_roi(con: duckdb.DuckDBPyConnection, settings: RoiSettings, as_of: date) 
         out["roi_group_time"] = pl.concat([_tag(r.cells, k) for k, r in results.items()])
         out["roi_pretrend"] = pl.concat([_tag(r.pretrend, k) for k, r in results.items()])
     if "no_show_rate" in results:
-        loc, ns, rc, per_loc = _money_inputs(con, panels, results, settings, as_of)
-        out["roi_effects_by_location"] = per_loc
-        out["roi_money"] = money_table(loc, ns, rc, settings.assumptions, an.alpha)
+        mi = _money_inputs(con, panels, results, settings, as_of)
+        out["roi_effects_by_location"] = mi.per_location
+        out["roi_money"] = money_table(mi.locations, mi.no_show, mi.recall, settings.assumptions, an.alpha)
+        # Per wave: the wave's own effect draws (its overall effect when the wave's is not estimable), summed
+        # over the wave's locations per draw exactly as the total is.
+        out["roi_money_by_wave"] = money_by_wave(mi.locations, mi.waves, mi.no_show_wave, mi.recall_wave,
+                                                 settings.assumptions, an.alpha)
     return out
 
 
@@ -166,9 +174,10 @@ def _effect_per_location(res: DidResult, first: np.ndarray, labels: dict[int, st
     if level == "wave":
         for lab in sorted(set(labels.values())):  # a handful of waves, each a vectorised column update
             d = res.draws.get(("label", lab))
-            if d is None:
-                continue
             cols = np.isin(first, [g for g, v in labels.items() if v == lab])
+            if d is None:  # the wave's effect is not estimable (or zero-width): fall back, and say so
+                source[cols] = f"overall effect ({lab} effect not estimable)"
+                continue
             est = res.by_label.filter(pl.col("label") == lab)["estimate"].item()
             point[cols] = est
             draws[:, cols] = d[:, None]
@@ -177,7 +186,20 @@ def _effect_per_location(res: DidResult, first: np.ndarray, labels: dict[int, st
         {"effect": point, "effect_source": list(source)})
 
 
-def _money_inputs(con, panels, results, settings, as_of):
+@dataclass
+class _MoneyInputs:
+    """Per-location money inputs and the effects applied to them (configured level and wave level)."""
+
+    locations: pl.DataFrame
+    no_show: EffectDraws
+    recall: EffectDraws | None
+    per_location: pl.DataFrame
+    waves: list[str | None]
+    no_show_wave: EffectDraws
+    recall_wave: EffectDraws | None
+
+
+def _money_inputs(con, panels, results, settings, as_of) -> _MoneyInputs:
     """Per-location money inputs from the panels and marts.rpt_location_roi_inputs (when present)."""
     wk = panels["no_show_rate"]
     post = (wk.filter((pl.col("first_treated") > 0) & (pl.col("period") >= pl.col("first_treated")))
@@ -209,13 +231,18 @@ def _money_inputs(con, panels, results, settings, as_of):
     first = first_in(wk)
     level = settings.analysis.effect_level
     n_boot = settings.analysis.bootstrap_draws
-    ns, ns_frame = _effect_per_location(results["no_show_rate"], first, wave_labels(wk), level, n_boot)
-    rc = None
+    labels = wave_labels(wk)
+    ns, ns_frame = _effect_per_location(results["no_show_rate"], first, labels, level, n_boot)
+    ns_wave, _ = _effect_per_location(results["no_show_rate"], first, labels, "wave", n_boot)
+    rc = rc_wave = None
     if "recall_conversion_rate" in results and mp is not None:
-        rc, _ = _effect_per_location(results["recall_conversion_rate"], first_in(mp), wave_labels(mp), level,
-                                     n_boot)
+        first_m, labels_m = first_in(mp), wave_labels(mp)
+        rc, _ = _effect_per_location(results["recall_conversion_rate"], first_m, labels_m, level, n_boot)
+        rc_wave, _ = _effect_per_location(results["recall_conversion_rate"], first_m, labels_m, "wave", n_boot)
     per_loc = pl.concat([loc.select("location_id", "go_live_date", "live_months"), ns_frame], how="horizontal")
-    return loc, ns, rc, per_loc
+    # A location's wave for the per-wave sums is the wave of its go-live group (the grouping of the wave effect).
+    waves = [labels.get(int(g)) for g in first]
+    return _MoneyInputs(loc, ns, rc, per_loc, waves, ns_wave, rc_wave)
 
 
 def write_marts(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> dict[str, int]:

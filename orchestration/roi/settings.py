@@ -52,6 +52,10 @@ class AnalysisSettings:
     min_treated: int = 1
     min_control: int = 1
     effect_level: str = "overall"
+    # Primary pre-trend test: weekly leads averaged in bins of this many weeks, at most this many bins
+    # (monthly panels use 1-month bins, same number of bins).
+    pretrend_bin_weeks: int = 4
+    pretrend_bins: int = 6
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,8 @@ def load_settings(path: Path | None = None) -> RoiSettings:
     analysis = AnalysisSettings(**a)
     if analysis.bootstrap_draws < 1 or not (0 < analysis.alpha < 1):
         raise ValueError(f"{path}: bootstrap_draws must be >= 1 and 0 < alpha < 1")
+    if analysis.pretrend_bin_weeks < 1 or analysis.pretrend_bins < 1:
+        raise ValueError(f"{path}: pretrend_bin_weeks and pretrend_bins must be >= 1")
     if analysis.effect_level not in ("overall", "wave"):
         raise ValueError(f"{path}: effect_level must be 'overall' or 'wave'")
     return RoiSettings(assumptions=assumptions, analysis=analysis, path=path)

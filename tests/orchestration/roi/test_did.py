@@ -90,7 +90,11 @@ def test_not_estimable_without_not_yet_treated_controls() -> None:
     rows = []
     for u, g in [("a", 3), ("b", 3), ("c", 5), ("d", 5), ("e", 1)]:
         for t in range(1, 7):
-            rows.append({"unit_id": u, "period": t, "outcome": float(t + (u in "ab") * (t >= 3)), "first_treated": g})
+            # +-0.1 t unit trends cancel within each pair (group means keep slope 1) but give the estimates
+            # spread, so intervals have width (without them every interval would be zero-width).
+            wobble = {"a": 0.1, "b": -0.1, "c": 0.1, "d": -0.1, "e": 0.0}[u] * t
+            rows.append({"unit_id": u, "period": t, "outcome": float(t + (u in "ab") * (t >= 3)) + wobble,
+                         "first_treated": g})
     res = att_gt(pl.DataFrame(rows), config=DidConfig(n_boot=199))
     c = res.cells
     bad = c.filter(pl.col("status") == NOT_ESTIMABLE).sort("group", "period")

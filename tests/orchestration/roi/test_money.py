@@ -136,3 +136,50 @@ def test_settings_file_errors(tmp_path: Path) -> None:
     bad.write_text(text)
     with pytest.raises(ValueError, match="front_desk_hourly_wage"):
         load_settings(bad)
+
+
+def test_per_wave_money_carries_intervals_through() -> None:
+    """Wave 1 = A, B of `table()` (same draws); wave 2 = C with its own effect draws; wave 3 = D, not estimable."""
+    locs = pl.DataFrame({
+        "location_id": ["A", "B", "C", "D"],
+        "post_scheduled_appointments": [2000.0, 1000.0, 500.0, 100.0],
+        "live_months": [6.0, 3.0, 2.0, 1.0],
+        "baseline_production": [60000.0, None, None, None],
+        "baseline_completed_visits": [400.0, None, None, None],
+        "post_recall_due": [300.0, 100.0, None, None],
+        "front_desk_hours_saved": [50.0, None, None, None],
+    })
+    ns = EffectDraws(point=np.array([-0.02, -0.02, -0.04, np.nan]),
+                     draws=np.array([[-0.03, -0.03, -0.06, np.nan], [-0.02, -0.02, -0.04, np.nan],
+                                     [-0.01, -0.01, -0.02, np.nan]]),
+                     source=["wave 1 effect", "wave 1 effect", "wave 2 effect", "overall effect"])
+    rc = EffectDraws(point=np.array([0.05] * 4), draws=np.array([[0.05] * 4] * 3), source=["wave 1 effect"] * 4)
+    t = money.money_by_wave(locs, ["wave 1", "wave 1", "wave 2", "wave 3"], ns, rc, round_assumptions())
+
+    def w(wave: str, metric: str) -> dict:
+        return t.filter((pl.col("wave") == wave) & (pl.col("metric") == metric)).row(0, named=True)
+
+    # Wave 1 is the total of test_intervals_carry_through_the_draws: value per draw 16000 / 12000 / 8000,
+    # cost 2800 + 1900 = 4700 -> ROI 7300 / 4700 in [3300 / 4700, 11300 / 4700].
+    v1 = w("wave 1", "value_total")
+    assert (v1["estimate"], v1["ci_low"], v1["ci_high"]) == (pytest.approx(12000.0), pytest.approx(8000.0),
+                                                             pytest.approx(16000.0))
+    r1 = w("wave 1", "roi")
+    assert (r1["estimate"], r1["ci_low"], r1["ci_high"]) == (pytest.approx(7300 / 4700), pytest.approx(3300 / 4700),
+                                                             pytest.approx(11300 / 4700))
+    assert v1["n_locations"] == 2
+    # Wave 2: C alone, 0.06 / 0.04 / 0.02 x 500 = 30 / 20 / 10 visits x 100 (assumption) = 3000 / 2000 / 1000;
+    # no recall due data -> 0. Cost 300 x 2 + 1000 = 1600: ROI 0.25 in [-0.375, 0.875].
+    assert w("wave 2", "recovered_visits")["ci_low"] == pytest.approx(10.0)
+    r2 = w("wave 2", "roi")
+    assert (r2["estimate"], r2["ci_low"], r2["ci_high"]) == (pytest.approx(0.25), pytest.approx(-0.375),
+                                                             pytest.approx(0.875))
+    # Payback: monthly value 1000 - 300 subscription = 700 a month -> 1000 / 700 -> month 2; draws 1500 and
+    # 500 a month -> months 1 and 5.
+    pb = w("wave 2", "payback_month")
+    assert (pb["estimate"], pb["ci_low"], pb["ci_high"]) == (2.0, 1.0, 5.0)
+    assert "wave 2 effect on no_show_rate" in w("wave 2", "recovered_visits")["basis"]
+    # Wave 3: its only location has no estimable effect -> not estimable, no numbers.
+    d = w("wave 3", "value_total")
+    assert d["status"] == "not estimable" and d["estimate"] is None and d["ci_low"] is None
+    assert "no location of wave 3" in d["reason"]
