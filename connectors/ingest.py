@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -57,6 +58,13 @@ META_DDL = [
     # Drop-level warnings (ignored folders, unknown files): not tied to a loaded file.
     """CREATE TABLE IF NOT EXISTS meta.load_warnings (load_id VARCHAR, source_id VARCHAR, path VARCHAR,
        message VARCHAR)""",
+    # Size and mtime of every file of every unit at its last load: an incremental load reads only what changed.
+    """CREATE TABLE IF NOT EXISTS meta.file_fingerprints (source_id VARCHAR, path VARCHAR, size BIGINT,
+       mtime_ns BIGINT)""",
+    # One row per load_drop call, in order: what it did per unit. dbt's incremental models read it to find
+    # the rows they have not processed yet (load_seq) and the units whose rows were replaced.
+    """CREATE TABLE IF NOT EXISTS meta.loads (load_seq BIGINT, load_id VARCHAR, drop_dir VARCHAR, kind VARCHAR,
+       reloaded_units VARCHAR[], appended_units VARCHAR[], skipped_units INTEGER, loaded_at TIMESTAMP)""",
 ]
 RAW_CONFIG_DDL = [
     """CREATE TABLE IF NOT EXISTS raw.source_settings (source_id VARCHAR, vendor VARCHAR,
@@ -65,7 +73,8 @@ RAW_CONFIG_DDL = [
     """CREATE TABLE IF NOT EXISTS raw.source_code_overrides (source_id VARCHAR, table_name VARCHAR,
        column_name VARCHAR, code VARCHAR, canonical VARCHAR)""",
 ]
-META_TABLES = ("meta.file_loads", "meta.quarantine", "meta.parse_findings", "meta.load_warnings")
+META_TABLES = ("meta.file_loads", "meta.quarantine", "meta.parse_findings", "meta.load_warnings",
+               "meta.file_fingerprints")
 
 
 @dataclass
@@ -119,6 +128,7 @@ class UnitPlan:
     jobs: list[FileJob] = field(default_factory=list)
     errors: list[FileResult] = field(default_factory=list)
     settings_row: dict[str, Any] | None = None
+    append_only: bool = False  # incremental: only new extract folders; earlier rows and settings stay
     overrides: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     has_location_keys: bool = False
 
@@ -147,7 +157,7 @@ def _delete_units(con: duckdb.DuckDBPyConnection, units: set[str]) -> None:
     for t in all_tables():
         con.execute(f"DELETE FROM {t.qualified} WHERE _source_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
     for name in ("meta.file_loads", "meta.quarantine", "meta.load_warnings", "raw.source_settings",
-                 "raw.source_code_overrides"):
+                 "raw.source_code_overrides", "meta.file_fingerprints"):
         con.execute(f"DELETE FROM {name} WHERE source_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
     # parse_findings has no source_id: delete by the files of those units recorded in file_loads (already gone),
     # so match on the path prefix each unit's files share.
@@ -375,8 +385,14 @@ def _locations(con: duckdb.DuckDBPyConnection) -> tuple[set[str], dict[str, tupl
 
 
 def load_drop(drop_dir: Path, con: duckdb.DuckDBPyConnection, *, sources: list[str] | None = None,
-              progress: Callable[[int, int, str], None] | None = None) -> LoadReport:
-    """Read a drop into raw.* and meta.*; sources=None replaces everything, else only those units' rows."""
+              incremental: bool = False, progress: Callable[[int, int, str], None] | None = None) -> LoadReport:
+    """Read a drop into raw.* and meta.*: everything, only `sources`' units, or (incremental) what changed.
+
+    sources=None and incremental=False replaces everything. incremental=True compares every unit's files with
+    the fingerprints of the previous load of the same drop: an unchanged unit is skipped, a unit that only
+    gained later extract folders (no full extract among them) gets those files appended, any other change
+    reloads that unit; with no usable previous load, or a changed locations.csv, it is a full replace.
+    """
     drop = Path(drop_dir).resolve()
     load_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
     report = LoadReport(load_id)
@@ -384,11 +400,18 @@ def load_drop(drop_dir: Path, con: duckdb.DuckDBPyConnection, *, sources: list[s
     con.execute("SET enable_progress_bar = false")
     # Record numbering (row_number() over the CSV scan) relies on DuckDB keeping files and records in order.
     con.execute("SET preserve_insertion_order = true")
-    create_schema(con, replace=sources is None)
+    previous = _previous_fingerprints(con, drop) if incremental and sources is None else None
+    if previous is not None and previous.get("registry") != _unit_files(drop, "registry"):
+        previous = None  # the registry decides every unit's vendor and known locations: reload everything
+    kind = "incremental" if previous is not None else ("full" if sources is None else "partial")
+    create_schema(con, replace=kind == "full")
     warnings: list[tuple[str, str, str]] = []
     results: list[FileResult] = []
     pms_dir = drop / "pms"
     pms_ids = {p.name for p in pms_dir.iterdir() if p.is_dir()} if pms_dir.is_dir() else set()
+    reloaded: set[str] = set()
+    appended: set[str] = set()
+    skipped = 0
 
     with tempfile.TemporaryDirectory(prefix="dso_ingest_") as tmp:
         tmpdir = Path(tmp)
@@ -402,8 +425,8 @@ def load_drop(drop_dir: Path, con: duckdb.DuckDBPyConnection, *, sources: list[s
         if units is not None:
             _delete_units(con, units)
             report.scope = sorted(units)
-        plans: list[UnitPlan] = []
-        if in_scope("registry"):
+            reloaded |= units
+        if in_scope("registry") and kind != "incremental":
             reg = UnitPlan("registry", READERS["registry"])
             path = drop / "locations.csv"
             if path.is_file():
@@ -413,11 +436,13 @@ def load_drop(drop_dir: Path, con: duckdb.DuckDBPyConnection, *, sources: list[s
                 reg.errors.append(_error("locations.csv", "registry", "registry",
                                          "locations.csv: missing; no PMS source can be located"))
             _run_units(con, [reg], tmpdir, results, progress, [0, 1], None)
+            reloaded.add("registry")
         known, source_map = _locations(con)
         for p in sorted(drop.iterdir()):
             # Names starting with '_' or '.' (e.g. the generator's _truth/) are tooling, not drop content.
             if p.name not in ("locations.csv", "pms", "comms", "reviews", "manual") and p.name[0] not in "_.":
                 warnings.append(("", p.name, f"{p.name}: not part of a drop; ignored"))
+        plans: list[UnitPlan] = []
         if pms_dir.is_dir():
             for sdir in sorted(pms_dir.iterdir()):
                 rel = sdir.relative_to(drop).as_posix()
@@ -432,24 +457,131 @@ def load_drop(drop_dir: Path, con: duckdb.DuckDBPyConnection, *, sources: list[s
                 # Locations point at a source with no folder: its metrics will be null; say so.
                 plans.append(UnitPlan(sid, None, errors=[_error(
                     f"pms/{sid}", sid, None, f"pms/{sid}: no folder for source_id {sid} of locations.csv")]))
-        for kind in FEEDS:
-            if in_scope(kind):
-                plans.append(_feed_plan(kind, drop, load_id, warnings))
+        for kind_ in FEEDS:
+            if in_scope(kind_):
+                plans.append(_feed_plan(kind_, drop, load_id, warnings))
         if units is not None:
             for u in sorted(units - {p.source_id for p in plans} - {"registry"}):
                 warnings.append((u, u, f"{u}: no folder for this source in the drop; its rows were removed"))
+        if previous is not None:
+            plans, skipped = _incremental_plans(con, drop, plans, previous)
+            appended = {p.source_id for p in plans if p.append_only}
+            reloaded |= {p.source_id for p in plans if not p.append_only}
+            # Every unit was planned again, so its warnings were too: replace them all rather than repeat them.
+            con.execute("DELETE FROM meta.load_warnings")
         counter = [0, sum(len(p.jobs) for p in plans)]
         _run_units(con, plans, tmpdir, results, progress, counter, "_known_locations")
 
     report.files = results
     report.warnings = [w for _, _, w in warnings]
     _write_meta(con, report, warnings)
+    _save_fingerprints(con, drop, reloaded | appended if kind != "full" else None)
+    con.execute(
+        "INSERT INTO meta.loads SELECT coalesce((SELECT max(load_seq) FROM meta.loads), 0) + 1, ?, ?, ?, ?, ?, ?, "
+        "current_timestamp::TIMESTAMP",
+        [load_id, str(drop), kind, sorted(reloaded), sorted(appended), skipped])
     for r in results:
         if r.status == "error":
             log.warning(r.message)
     for w in report.warnings:
         log.warning(w)
     return report
+
+
+def _unit_root(drop: Path, unit: str) -> Path:
+    """The file or folder holding one load unit's files."""
+    if unit == "registry":
+        return drop / "locations.csv"
+    return drop / unit if unit in FEEDS else drop / "pms" / unit
+
+
+def _unit_files(drop: Path, unit: str) -> dict[str, tuple[int, int]]:
+    """Every file of a unit (path relative to the drop) -> (size, mtime in ns)."""
+    root = _unit_root(drop, unit)
+    if root.is_file():
+        st = root.stat()
+        return {root.relative_to(drop).as_posix(): (st.st_size, st.st_mtime_ns)}
+    out: dict[str, tuple[int, int]] = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = Path(folder) / name
+            st = path.stat()
+            out[path.relative_to(drop).as_posix()] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def _previous_fingerprints(con: duckdb.DuckDBPyConnection, drop: Path) -> dict[str, dict[str, tuple[int, int]]] | None:
+    """Fingerprints of the last load if it read this same drop, per unit; None if there is nothing to compare."""
+    last = con.sql("SELECT drop_dir, kind FROM meta.loads ORDER BY load_seq DESC LIMIT 1").fetchall() \
+        if _table_exists(con, "meta", "loads") else []
+    if not last or last[0][0] != str(drop) or not _table_exists(con, "meta", "file_fingerprints"):
+        return None
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for unit, path, size, mtime in con.sql("SELECT source_id, path, size, mtime_ns FROM meta.file_fingerprints").fetchall():
+        out.setdefault(unit, {})[path] = (size, mtime)
+    return out or None
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Whether schema.name exists in the open database."""
+    return bool(con.sql("SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                        params=[schema, name]).fetchall())
+
+
+def _incremental_plans(con: duckdb.DuckDBPyConnection, drop: Path, plans: list[UnitPlan],
+                       previous: dict[str, dict[str, tuple[int, int]]]) -> tuple[list[UnitPlan], int]:
+    """Keep the plans of units that changed (appending new extract folders where possible); count the rest."""
+    keep: list[UnitPlan] = []
+    reload: set[str] = set()
+    skipped = 0
+    for plan in plans:
+        old = previous.get(plan.source_id)
+        cur = _unit_files(drop, plan.source_id)
+        if old is not None and cur == old:
+            skipped += 1
+            continue
+        new_paths = set(cur) - set(old or {})
+        if old and plan.reader is not None and _appendable(plan, old, cur, new_paths):
+            # Only the new extract folders: earlier files, deleted versions, settings and checks stand.
+            plan.jobs = [j for j in plan.jobs if j.rel in new_paths]
+            plan.errors = [e for e in plan.errors if any(e.file == p or p.startswith(e.file + "/") for p in new_paths)]
+            plan.settings_row = None
+            plan.append_only = True
+        else:
+            reload.add(plan.source_id)
+        keep.append(plan)
+    if reload:
+        _delete_units(con, reload)
+    return keep, skipped
+
+
+def _appendable(plan: UnitPlan, old: dict[str, tuple[int, int]], cur: dict[str, tuple[int, int]],
+                new_paths: set[str]) -> bool:
+    """True when the unit only gained files in extract folders dated after all it had, none a full extract."""
+    if any(cur.get(p) != v for p, v in old.items()):
+        return False  # a file changed or disappeared
+    depth = 1 if plan.source_id in FEEDS else 2  # comms/<date>/... or pms/<source>/<date>/...
+    def folder_date(path: str) -> str | None:
+        parts = path.split("/")
+        return parts[depth] if len(parts) > depth + 1 and RE_DATE_FOLDER.fullmatch(parts[depth]) else None
+    old_dates = {folder_date(p) for p in old}
+    new_dates = {folder_date(p) for p in new_paths}
+    if None in new_dates or None in old_dates or min(new_dates) <= max(old_dates):
+        return False
+    return all(j.mode != "full" for j in plan.jobs if j.rel in new_paths)
+
+
+def _save_fingerprints(con: duckdb.DuckDBPyConnection, drop: Path, units: set[str] | None) -> None:
+    """Record the files of these units (None: every unit of the drop) as of this load."""
+    if units is None:
+        pms = drop / "pms"
+        units = {"registry", *FEEDS, *(p.name for p in pms.iterdir() if p.is_dir())} if pms.is_dir() \
+            else {"registry", *FEEDS}
+    ids = sorted(units)
+    con.execute("DELETE FROM meta.file_fingerprints WHERE source_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+    rows = [(u, path, size, mtime) for u in ids for path, (size, mtime) in _unit_files(drop, u).items()]
+    if rows:
+        _insert_rows(con, "meta.file_fingerprints", rows, ["VARCHAR", "VARCHAR", "BIGINT", "BIGINT"])
 
 
 def _tracked_jobs(plan: UnitPlan) -> set[int]:
@@ -604,11 +736,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sources", default=None,
                     help="comma-separated units to refresh (source ids, vendor names, pms, comms, reviews, manual, "
                          "registry); default: full refresh")
+    ap.add_argument("--incremental", action="store_true",
+                    help="read only files that changed since the previous load of this drop")
     args = ap.parse_args(argv)
     args.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(args.warehouse))
+    con = duckdb.connect(str(args.warehouse), config=settings.duckdb_config())
     try:
-        report = load_drop(args.drop, con, sources=args.sources.split(",") if args.sources else None)
+        report = load_drop(args.drop, con, sources=args.sources.split(",") if args.sources else None,
+                           incremental=args.incremental)
     finally:
         con.close()
     print(report.summary_table())

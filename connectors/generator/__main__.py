@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--history-days", type=int, default=730)
     ap.add_argument("--cadence-days", type=int, default=7, help="days between delta extracts")
     ap.add_argument("--first-extract-offset-days", type=int, default=91, help="first (full) extract about this many days after history start")
+    ap.add_argument("--daily-tail-days", type=int, default=0,
+                    help="end the cadence this many days early and add one last delta extract on --end-date")
     ap.add_argument("--defects", default="none", choices=DEFECTS, help="planted defects profile (hook; only 'none' for now)")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
@@ -32,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
         history_days=a.history_days,
         cadence_days=a.cadence_days,
         first_extract_offset_days=a.first_extract_offset_days,
+        daily_tail_days=a.daily_tail_days,
         defects=a.defects,
     )
     generate(p, progress=not a.quiet)

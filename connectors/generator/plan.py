@@ -49,6 +49,9 @@ class Params:
     cadence_days: int = 7
     first_extract_offset_days: int = 91
     defects: str = "none"
+    # > 0: the cadence ends this many days before end_date and one more delta extract lands on end_date
+    # (the benchmark's "one new day of delta extracts": drop the end_date folders to get the day before).
+    daily_tail_days: int = 0
 
     def as_json(self) -> dict:
         """Parameters as JSON-friendly values."""
@@ -107,8 +110,8 @@ class Plan:
 def extract_dates(p: Params, history_start: date) -> list[date]:
     """Extract dates on a cadence ending on end_date; the first (full) is the earliest >= start + offset."""
     first_target = history_start + timedelta(days=p.first_extract_offset_days)
-    dates = []
-    d = p.end_date
+    dates = [p.end_date] if p.daily_tail_days > 0 else []
+    d = p.end_date - timedelta(days=p.daily_tail_days)
     while d >= first_target:
         dates.append(d)
         d -= timedelta(days=p.cadence_days)

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="as-of date (default: intermediate.int_dq__as_of)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    con = duckdb.connect(str(args.warehouse or settings.warehouse_path()))
+    con = duckdb.connect(str(args.warehouse or settings.warehouse_path()), config=settings.duckdb_config())
     try:
         run = run_quality_checks(con, as_of=args.as_of)
     finally:

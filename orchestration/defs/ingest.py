@@ -54,6 +54,9 @@ class IngestConfig(dg.Config):
     """Load only these units: a PMS source_id (folder under pms/), a vendor (opendental, eaglesoft,
     dentrix), `pms` (every PMS source), or a feed (comms, reviews, manual, registry).
     Default: derived from the selected assets (everything when every ingest asset is selected)."""
+    full_refresh: bool = False
+    """Re-read every file. By default a refresh of the whole drop reads only what changed since the last
+    load of the same drop (new extract folders are appended, a changed unit is reloaded)."""
 
 
 def sources_for_selection(selected: set[dg.AssetKey]) -> list[str] | None:
@@ -138,9 +141,11 @@ def ingest_drop(
 
     # The connection is closed before this step ends: dbt (next step, another process) needs the file lock.
     with warehouse.connect() as con:
-        load_drop(drop_dir, con, sources=sources)
+        report = load_drop(drop_dir, con, sources=sources, incremental=not config.full_refresh)
+        kind = con.sql("select kind from meta.loads order by load_seq desc limit 1").fetchall()[0][0]
         stats = table_stats(con)
         summary = load_summary(con)
+    context.log.info(f"{kind} load: {len(report.files)} files read")
     # Counts only: quarantined records may hold PHI, so the log never shows rows or messages.
     context.log.info(f"file loads: {summary}")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from connectors import settings
 from orchestration.resources import WarehouseResource
 
 MARTS_SCHEMA = "marts"
@@ -30,7 +31,7 @@ def publish_marts(warehouse_path: Path, published_path: Path) -> dict[str, int]:
     published_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = published_path.with_name(f".{published_path.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config=settings.duckdb_config())
     try:
         con.execute(f"attach '{warehouse_path}' as wh (read_only)")
         marts = [

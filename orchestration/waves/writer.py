@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from connectors import settings
 from orchestration.waves.planner import Candidate, Plan, plan_waves
 
 SCORES_TABLE = "marts.rpt_readiness_scores"
@@ -69,7 +70,7 @@ def write_plan(con: duckdb.DuckDBPyConnection, plan: Plan) -> dict[str, int]:
 
 def run(warehouse_path: Path) -> Plan:
     """Plan from the warehouse's readiness mart and write the plan tables back (one read-write connection)."""
-    con = duckdb.connect(str(warehouse_path))
+    con = duckdb.connect(str(warehouse_path), config=settings.duckdb_config())
     try:
         plan = plan_waves(load_candidates(con))
         write_plan(con, plan)

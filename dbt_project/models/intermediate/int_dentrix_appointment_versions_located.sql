@@ -1,3 +1,11 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_appointments('dentrix') }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
+-- Incremental by load (macros/incremental_by_load.sql): a daily refresh recomputes only the appointments its
+-- new extract rows touch, from all of their versions.
 -- Dentrix appointment versions with their location (extracts.md §3.0, §3.3, §2): one row per version — every
 -- extracted v_appt version (timed modified_time_stamp) and every appthist row (timed modifieddate +
 -- modifiedtime) — unmapped ones included (location_id NULL).
@@ -7,12 +15,14 @@
 with appointments as (
 
     select * from {{ ref('stg_dentrix__v_appt') }}
+    where {{ only_changed_appointments('dentrix', 'source_id', 'appointment_id') }}
 
 ),
 
 history as (
 
     select * from {{ ref('stg_dentrix__appthist') }}
+    where {{ only_changed_appointments('dentrix', 'source_id', 'parentapptid') }}
 
 ),
 
@@ -150,7 +160,10 @@ inherited as (
 
 final as (
 
-    select * from inherited
+    select
+        *,
+        {{ current_load_seq() }} as _load_seq
+    from inherited
 
 )
 

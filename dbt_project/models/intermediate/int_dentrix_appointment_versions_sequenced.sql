@@ -1,3 +1,11 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_appointments('dentrix', recomputed_in='int_dentrix_appointment_versions_located') }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
+-- Incremental by load (macros/incremental_by_load.sql): a daily refresh re-sequences only the appointments the
+-- located model recomputed since this model's last run (all of their versions).
 -- Dentrix appointment version stream (extracts.md §3.0/§3.3): one row per located version of an appointment
 -- (v_appt extracts and appthist rows), numbered in version order, with canonical status, start/end, broken and
 -- deleted flags and the slot-bearing flag. Unmapped versions are left out (int_appointments_unmapped).
@@ -7,6 +15,7 @@
 with located as (
 
     select * from {{ ref('int_dentrix_appointment_versions_located') }} where location_id is not null
+        and {{ only_recomputed_since_watermark() }}
 
 ),
 

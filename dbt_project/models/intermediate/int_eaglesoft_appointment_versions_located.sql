@@ -1,3 +1,11 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_appointments('eaglesoft') }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
+-- Incremental by load (macros/incremental_by_load.sql): a daily refresh recomputes only the appointments its
+-- new extract rows touch, from all of their versions.
 -- Eaglesoft appointment versions with their location (extracts.md §3.0, §3.2, §2): one row per version —
 -- every extracted appointment version (timed at its extract_date: the table has no change timestamp) and every
 -- appt_log row (timed log_time; its original_start_time is the start held before the action) — unmapped ones
@@ -8,12 +16,14 @@
 with appointments as (
 
     select * from {{ ref('stg_eaglesoft__appointment') }}
+    where {{ only_changed_appointments('eaglesoft', 'source_id', 'appointment_id') }}
 
 ),
 
 logs as (
 
     select * from {{ ref('stg_eaglesoft__appt_log') }}
+    where {{ only_changed_appointments('eaglesoft', 'source_id', 'appt_id') }}
 
 ),
 
@@ -204,7 +214,10 @@ inherited as (
 
 final as (
 
-    select * from inherited
+    select
+        *,
+        {{ current_load_seq() }} as _load_seq
+    from inherited
 
 )
 

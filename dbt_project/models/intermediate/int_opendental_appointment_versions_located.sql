@@ -1,3 +1,11 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_appointments('opendental') }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
+-- Incremental by load (macros/incremental_by_load.sql): a daily refresh recomputes only the appointments its
+-- new extract rows touch, from all of their versions.
 -- Open Dental appointment versions with their location (extracts.md §3.0, §3.1, §2): one row per version —
 -- every histappointment row (a copy of the appointment right after the action, timed HistDateTStamp) and every
 -- extracted appointment version (timed DateTStamp) — unmapped ones included (location_id NULL).
@@ -7,12 +15,14 @@
 with appointments as (
 
     select * from {{ ref('stg_opendental__appointment') }}
+    where {{ only_changed_appointments('opendental', 'source_id', 'aptnum') }}
 
 ),
 
 history as (
 
     select * from {{ ref('stg_opendental__histappointment') }}
+    where {{ only_changed_appointments('opendental', 'source_id', 'aptnum') }}
 
 ),
 
@@ -137,7 +147,10 @@ inherited as (
 
 final as (
 
-    select * from inherited
+    select
+        *,
+        {{ current_load_seq() }} as _load_seq
+    from inherited
 
 )
 

@@ -1,9 +1,18 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_appointments('opendental', recomputed_in='int_opendental_appointment_versions_located') }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
+-- Incremental by load (macros/incremental_by_load.sql): a daily refresh re-sequences only the appointments the
+-- located model recomputed since this model's last run (all of their versions).
 -- Open Dental appointment version stream (extracts.md §3.0/§3.1): one row per located version of an appointment,
 -- numbered in version order (version_seq), with canonical status, start/end and the slot-bearing flag.
 -- Unmapped versions are left out here (quarantined: int_appointments_unmapped).
 with located as (
 
     select * from {{ ref('int_opendental_appointment_versions_located') }} where location_id is not null
+        and {{ only_recomputed_since_watermark() }}
 
 ),
 

@@ -1,0 +1,122 @@
+{#-
+  Incremental models that reprocess only the appointments touched by loads they have not seen yet.
+
+  connectors.ingest appends one row per load to meta.loads (load_seq, load_id, kind, reloaded_units). Each
+  incremental appointment-version model keeps, in meta.dbt_load_watermarks, the last load_seq it processed.
+  On an incremental run it
+    1. (pre-hook) deletes its rows of every changed appointment, of every unit a pending load replaced, or all
+       rows if a pending load was a full reload;
+    2. (body) recomputes those appointments from ALL their versions and appends them;
+    3. (post-hook) records the newest load_seq as processed.
+  For a *_located model an appointment is "changed" when a pending load brought one of its rows
+  (changed_appointment_keys(vendor) knows each vendor's tables); its rows carry _load_seq, the load they were
+  computed at, and the *_sequenced model re-sequences the appointments whose located rows are newer than its
+  own watermark. Deleting before appending (not dbt's delete+insert on the new rows' keys) also removes an
+  appointment whose versions no longer produce any row. The meta tables are named directly (not source()):
+  on-run-start creates them when the loader has not, and the models' lineage runs through staging anyway.
+  A change of the code-map seeds or of these models' logic needs `dbt build --full-refresh`.
+-#}
+
+{% macro load_watermark() -%}
+    coalesce((select max(load_seq) from meta.dbt_load_watermarks where model = '{{ this.identifier }}'), 0)
+{%- endmacro %}
+
+{% macro pending_load_ids() -%}
+    (select load_id from meta.loads where load_seq > {{ load_watermark() }})
+{%- endmacro %}
+
+{% macro current_load_seq() -%}
+    (select coalesce(max(load_seq), 0) from meta.loads)
+{%- endmacro %}
+
+{#- (source_id, appointment_id) of every appointment a pending load touched, per vendor. -#}
+{% macro changed_appointment_keys(vendor) -%}
+    {%- if vendor == 'opendental' -%}
+    select source_id, aptnum as appointment_id from {{ ref('stg_opendental__appointment') }}
+    where load_id in {{ pending_load_ids() }}
+    union
+    select source_id, aptnum from {{ ref('stg_opendental__histappointment') }}
+    where load_id in {{ pending_load_ids() }}
+    {%- elif vendor == 'dentrix' -%}
+    select source_id, appointment_id from {{ ref('stg_dentrix__v_appt') }}
+    where load_id in {{ pending_load_ids() }}
+    union
+    select source_id, parentapptid from {{ ref('stg_dentrix__appthist') }}
+    where load_id in {{ pending_load_ids() }}
+    {%- elif vendor == 'eaglesoft' -%}
+    {#- Eaglesoft locates an appointment through its chair and its patient: a new chairs or patient row
+        moves every appointment version held in that chair or by that patient. -#}
+    {%- set moved -%}
+        (source_id, cast(location_id as varchar)) in (
+            select source_id, trim(chair_num) from {{ ref('stg_eaglesoft__chairs') }}
+            where load_id in {{ pending_load_ids() }}
+        )
+        or (source_id, patient_key) in (
+            select source_id, patient_key from {{ ref('stg_eaglesoft__patient') }}
+            where load_id in {{ pending_load_ids() }}
+        )
+    {%- endset -%}
+    select source_id, appointment_id from {{ ref('stg_eaglesoft__appointment') }}
+    where load_id in {{ pending_load_ids() }} or {{ moved }}
+    union
+    select source_id, appt_id from {{ ref('stg_eaglesoft__appt_log') }}
+    where load_id in {{ pending_load_ids() }} or {{ moved }}
+    {%- else -%}
+    {{ exceptions.raise_compiler_error("changed_appointment_keys: unknown vendor " ~ vendor) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- *_located body filter: the row's appointment is among the changed ones (incremental runs only). -#}
+{% macro only_changed_appointments(vendor, source_id_expr, appointment_id_expr) -%}
+    {%- if is_incremental() -%}
+    ({{ source_id_expr }}, {{ appointment_id_expr }}) in ({{ changed_appointment_keys(vendor) }})
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- *_sequenced body filter: located rows recomputed since this model's last run (incremental runs only). -#}
+{% macro only_recomputed_since_watermark() -%}
+    {%- if is_incremental() -%}
+    _load_seq > {{ load_watermark() }}
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook: step 1 above. recomputed_in: the upstream model whose newer rows name the changed appointments. -#}
+{% macro delete_changed_appointments(vendor, recomputed_in=none) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where exists (select 1 from meta.loads where load_id in {{ pending_load_ids() }} and kind = 'full')
+        or list_contains(
+            (select flatten(list(reloaded_units)) from meta.loads where load_id in {{ pending_load_ids() }}),
+            source_id
+        )
+        or (source_id, appointment_id) in (
+            {%- if recomputed_in %}
+            select source_id, appointment_id from {{ ref(recomputed_in) }} where _load_seq > {{ load_watermark() }}
+            {%- else %}
+            {{ changed_appointment_keys(vendor) }}
+            {%- endif %}
+        )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook: step 3 above (also after a full build, which processed every load). -#}
+{% macro record_load_watermark() -%}
+    delete from meta.dbt_load_watermarks where model = '{{ this.identifier }}';
+    insert into meta.dbt_load_watermarks select '{{ this.identifier }}', {{ current_load_seq() }}
+{%- endmacro %}
+
+{#- on-run-start: the watermark table (meta is the loader's schema), and meta.loads as connectors/ingest.py
+    creates it, for warehouses whose raw tables were written some other way (test fixtures): no loads, so an
+    incremental run there changes nothing. -#}
+{% macro create_load_watermarks() -%}
+    create schema if not exists meta;
+    create table if not exists meta.dbt_load_watermarks (model varchar, load_seq bigint);
+    create table if not exists meta.loads (load_seq bigint, load_id varchar, drop_dir varchar, kind varchar,
+        reloaded_units varchar[], appended_units varchar[], skipped_units integer, loaded_at timestamp)
+{%- endmacro %}
