@@ -42,6 +42,14 @@ def prepare_project(project_dir: Path) -> DbtProject:
     return project
 
 
+class DbtBuildConfig(dg.Config):
+    """Run config of the dbt step."""
+
+    full_refresh: bool = False
+    """Rebuild the incremental models from scratch (`dbt build --full-refresh`): needed after a change of
+    their logic or of the code-map seeds, never for new data (macros/incremental_by_load.sql)."""
+
+
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     """One @dbt_assets definition running `dbt build` (models, seeds, tests as asset checks)."""
 
@@ -51,12 +59,13 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         dagster_dbt_translator=DsoDbtTranslator(),
         name="dbt_build",
     )
-    def dso_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def dso_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
         """Run `dbt build` on the selected dbt assets; dbt tests report as asset checks."""
         # A fixed target dir keeps dbt's partial-parse cache between runs (a fresh dir per run means a
         # full re-parse); runs cannot overlap anyway, since DuckDB allows a single writer process.
         target = project.project_dir / "target" / "dagster"
-        yield from dbt.cli(["build"], context=context, target_path=target).stream()
+        args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+        yield from dbt.cli(args, context=context, target_path=target).stream()
 
     return dso_dbt_assets
 
