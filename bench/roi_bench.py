@@ -1,6 +1,8 @@
-"""Time the staggered DiD on a simulated location x week panel (default 300 x 104, B = 999).
+"""Time the staggered DiD on a simulated location x week panel (default 300 x 104, B = 999), or the whole ROI
+estimate (every outcome panel, effects, money) on a refreshed warehouse's marts.
 
 Usage: .venv/bin/python bench/roi_bench.py [--locations 300] [--weeks 104] [--boot 999] [--waves 12]
+       .venv/bin/python bench/roi_bench.py --warehouse data/bench/run_30/warehouse.duckdb   # the real panels
 """
 
 from __future__ import annotations
@@ -32,6 +34,27 @@ def make_panel(n: int, weeks: int, n_groups: int, seed: int = 1) -> pl.DataFrame
                          "scheduled_appointments": sched, "go_live_week": g})
 
 
+def time_warehouse(warehouse: Path) -> None:
+    """Time run_roi (what the ROI asset computes, without writing its marts) on a warehouse opened read-only."""
+    import duckdb
+
+    from orchestration.roi.pipeline import resolve_as_of, run_roi
+    from orchestration.roi.settings import load_settings
+
+    t0 = time.perf_counter()
+    settings = load_settings()
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        as_of = resolve_as_of(con, None)
+        t1 = time.perf_counter()
+        tables = run_roi(con, settings, as_of)
+        elapsed = time.perf_counter() - t1
+    finally:
+        con.close()
+    rows = {name: df.height for name, df in tables.items()}
+    print(f"roi estimate as of {as_of}: {elapsed:.2f} s (settings + as-of {t1 - t0:.2f} s); tables {rows}")
+
+
 def main() -> None:
     """Build the panel, time one full estimation, print the timings and the overall effect."""
     ap = argparse.ArgumentParser()
@@ -39,7 +62,12 @@ def main() -> None:
     ap.add_argument("--weeks", type=int, default=104)
     ap.add_argument("--boot", type=int, default=999)
     ap.add_argument("--waves", type=int, default=12, help="distinct go-live weeks")
+    ap.add_argument("--warehouse", type=Path, default=None,
+                    help="time the real ROI estimate on this warehouse's marts instead of a simulated panel")
     args = ap.parse_args()
+    if args.warehouse:
+        time_warehouse(args.warehouse)
+        return
     panel = make_panel(args.locations, args.weeks, args.waves)
     t0 = time.perf_counter()
     res = att_gt(panel, unit="location_id", period="week", outcome="no_show_rate", group="go_live_week",
