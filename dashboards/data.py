@@ -387,54 +387,91 @@ def board_money() -> pd.DataFrame:
     return suppress_money(df)
 
 
-def suppress_money(df: pd.DataFrame) -> pd.DataFrame:
-    """Suppress count metrics with 1..10 (any of estimate / bounds) and the dollar figures derived from them."""
+def suppress_money(df: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Suppress count metrics with 1..10 (any of estimate / bounds) and the dollar figures derived from them.
+
+    With `by` (e.g. 'wave') the rule applies within each group: a small count of one wave hides that wave's
+    dollar figures only.
+    """
     out = df.copy()
     out.attrs = {}
-    hidden: set[str] = set()
-    for metric in MONEY_COUNTS:
-        rows = out["metric"] == metric
-        if not rows.any():
-            continue
-        cells = out.loc[rows, ["estimate", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce").round(0).abs()
-        if ((cells >= 1) & (cells <= privacy.SMALL_COUNT_MAX)).to_numpy().any():
-            hidden.add(metric)
-            hidden.update(MONEY_DERIVED[metric])
+    groups = out[by] if by else pd.Series(0, index=out.index)
     values = out[["estimate", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce")
+    rounded = values.round(0).abs()
+    small = ((rounded >= 1) & (rounded <= privacy.SMALL_COUNT_MAX)).any(axis=1)
+    hide_rows = pd.Series(False, index=out.index)
+    for metric in MONEY_COUNTS:
+        small_groups = groups[(out["metric"] == metric) & small].unique().tolist()
+        hide_rows |= groups.isin(small_groups) & out["metric"].isin((metric, *MONEY_DERIVED[metric]))
     for col in ("estimate", "ci_low", "ci_high"):
-        privacy.hide(out, out["metric"].isin(hidden) & values[col].notna(), [col])
+        privacy.hide(out, hide_rows & values[col].notna(), [col])
     return out
+
+
+MONEY_BY_WAVE = "roi_money_by_wave"  # written by orchestration/roi/pipeline.py (docs/roi.md "Per wave")
+# The per-wave figures the board table shows, each as <metric>, <metric>_low, <metric>_high.
+WAVE_MONEY_METRICS = ("recovered_visits", "value_total", "cost", "net_value", "roi")
+
+
+def _effect_used(basis: pd.Series) -> pd.Series:
+    """The effect a wave's figures rest on, from the recovered_visits basis ("-wave 1 effect on no_show_rate x
+    ...; sum over 2 locations of wave 1" -> "wave 1 effect"). Only the text before ';' is kept: the rest carries
+    location counts, which board views suppress."""
+    head = basis.fillna("").astype(str).str.split(";").str[0].str.strip().str.lstrip("-")
+    return head.str.replace(r"\s+on no_show_rate\b.*$", "", regex=True).str.strip()
+
+
+def _wave_order(wave: pd.Series) -> pd.Series:
+    """Sort key: 'wave 2' before 'wave 10'; labels without a number last."""
+    return pd.to_numeric(wave.astype(str).str.extract(r"(\d+)")[0], errors="coerce").fillna(float("inf"))
 
 
 def board_money_by_wave() -> pd.DataFrame:
-    """Point totals per wave from per-location roi_money rows (no interval: the marts hold no per-wave draws)."""
+    """Money per wave with 95% intervals (roi_money_by_wave: each wave's own effect draws); small counts hidden.
+
+    One row per wave: wave, n_locations, status, reason, effect (what the wave's figures rest on: its own
+    effect, or "overall effect (wave N effect not estimable)"), uses_overall_effect, and per metric of
+    WAVE_MONEY_METRICS the columns <metric>, <metric>_low, <metric>_high. A wave's recovered visits of 1..10
+    (estimate or bound) hide its value, net value and ROI too; n_locations 1..10 is hidden (every count, board
+    rule). Raises MartMissingError on a snapshot published before the mart existed.
+    """
     _require_not_regional()
-    if not has_mart("roi_money", ["location_id", "metric", "estimate"]) or not has_mart("dim_locations", ["wave"]):
-        raise MartMissingError("roi_money")
-    src, params = _source("roi_money")
-    dsrc, dparams = _source("dim_locations")
-    df = _run(
-        f"""
-        select 'wave ' || cast(d.wave as varchar) as wave, m.metric, any_value(m.unit) as unit,
-               sum(m.estimate) as estimate, count(*) filter (where m.estimate is not null) as n_estimated
-        from {src} m join {dsrc} d using (location_id)
-        where m.location_id <> 'ALL'
-          and m.metric in ('recovered_visits', 'value_total', 'cost', 'net_value')
-        group by all order by wave, m.metric
-        """,
-        params + dparams,
-    )
-    wide = df.pivot_table(index="wave", columns="metric", values="estimate", aggfunc="sum").reset_index()
-    for metric in ("recovered_visits", "value_total", "cost", "net_value"):
-        if metric not in wide.columns:
-            wide[metric] = pd.NA
-    wide["roi"] = (wide["value_total"] - wide["cost"]) / wide["cost"].where(wide["cost"] > 0)
-    wide = wide[["wave", "recovered_visits", "value_total", "cost", "net_value", "roi"]]
-    out = privacy.suppress(wide, counts=["recovered_visits"])
-    # Dollar value and ROI of a wave whose recovered visits are hidden would give the count back.
-    hidden = out["recovered_visits"].isna() & wide["recovered_visits"].notna()
-    privacy.hide(out, hidden, ["value_total", "net_value", "roi"])
-    return out
+    if not has_mart(MONEY_BY_WAVE, ["wave", "metric", "status", "estimate", "ci_low", "ci_high"]):
+        raise MartMissingError(MONEY_BY_WAVE)
+    long = read_mart_if(MONEY_BY_WAVE, ["wave", "metric", "status", "reason", "estimate", "ci_low", "ci_high",
+                                        "basis", "n_locations"])
+    for col in ("reason", "basis", "n_locations"):  # optional columns: absent ones stay empty
+        if col not in long.columns:
+            long[col] = pd.NA
+    long["wave"] = long["wave"].astype(str)
+    shown = suppress_money(long, by="wave")
+    hidden = shown.attrs["hidden"]
+    for col in ("estimate", "ci_low", "ci_high"):
+        shown[f"_hidden_{col}"] = hidden.get(col, [False] * len(shown))
+
+    waves = long.groupby("wave", sort=False).agg(
+        n_locations=("n_locations", "max"), status=("status", "first"), reason=("reason", "first"))
+    # Status, reason and effect of the wave come from its recovered_visits row (payback has its own reason).
+    rv = long[long["metric"] == "recovered_visits"].drop_duplicates("wave").set_index("wave")
+    waves.loc[rv.index, ["status", "reason"]] = rv[["status", "reason"]].to_numpy()
+    waves["effect"] = ""
+    waves.loc[rv.index, "effect"] = _effect_used(rv["basis"]).to_numpy()
+    # A not-estimable wave rests on no effect at all: the reason says why, the effect column stays empty.
+    waves.loc[waves["status"] != "estimated", "effect"] = ""
+    waves["uses_overall_effect"] = waves["effect"].str.startswith("overall effect")
+    wide = waves.reset_index()
+    wide = wide.sort_values("wave", key=_wave_order, kind="stable").reset_index(drop=True)
+
+    hidden_wide: dict[str, list[bool]] = {}
+    rows = shown[shown["metric"].isin(WAVE_MONEY_METRICS)]
+    for metric in WAVE_MONEY_METRICS:  # five metrics: one vectorised merge each
+        part = rows[rows["metric"] == metric].drop_duplicates("wave").set_index("wave")
+        for src, suffix in (("estimate", ""), ("ci_low", "_low"), ("ci_high", "_high")):
+            col = metric + suffix
+            wide[col] = wide["wave"].map(pd.to_numeric(part[src], errors="coerce")).astype("Float64")
+            hidden_wide[col] = wide["wave"].map(part[f"_hidden_{src}"]).fillna(False).astype(bool).tolist()
+    wide.attrs = {"hidden": hidden_wide}
+    return privacy.suppress(wide, counts=["n_locations"])
 
 
 def board_rollout() -> pd.DataFrame:

@@ -5,6 +5,8 @@ Aggregates only; every number comes from data.board_* which applies the small-nu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -84,7 +86,7 @@ def assumptions_section() -> None:
 
 
 def effects_section() -> None:
-    """Overall and per-wave effects with intervals, plus per-wave money point totals."""
+    """Overall and per-wave effects with 95% intervals."""
     eff = data.board_effects()
     eff["outcome_label"] = eff["outcome"].map(OUTCOME_LABELS).fillna(eff["outcome"])
     st.subheader("Effect of the platform (difference-in-differences)")
@@ -107,17 +109,64 @@ def effects_section() -> None:
     )
 
 
+def usd(value: float) -> str:
+    """Whole dollars with the sign in front ("-$2,000", not "$-2,000")."""
+    return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
+
+
+WAVE_MONEY_FORMATS: dict[str, tuple[str, Callable[[float], str]]] = {  # metric -> (column title, format)
+    "recovered_visits": ("Recovered visits", "{:,.0f}".format),
+    "value_total": ("Total value", usd),
+    "cost": ("Cost", usd),
+    "net_value": ("Net value", usd),
+    "roi": ("ROI", "{:.0%}".format),
+}
+
+
+def with_interval(df: pd.DataFrame, metric: str, fmt: Callable[[float], str]) -> list[str]:
+    """'estimate (low to high)' per row; the marker when any of the three was hidden, empty when not estimable."""
+    hidden = df.attrs.get("hidden", {})
+    cols = [metric, f"{metric}_low", f"{metric}_high"]
+    marks = [hidden.get(c, [False] * len(df)) for c in cols]
+    texts = []
+    for i, (est, lo, hi) in enumerate(df[cols].itertuples(index=False)):  # one row per wave: a handful
+        if any(m[i] for m in marks):
+            texts.append(privacy.MARKER)
+        elif pd.isna(est):
+            texts.append("")
+        elif pd.isna(lo) or pd.isna(hi):
+            texts.append(f"{fmt(float(est))} (no interval)")
+        else:
+            texts.append(f"{fmt(float(est))} ({fmt(float(lo))} to {fmt(float(hi))})")
+    return texts
+
+
+def assumptions_line() -> str:
+    """The money assumptions in one line (name = value unit), for the caption next to dollar figures."""
+    df = data.read_mart_if("roi_assumptions", ["name", "value", "unit"])
+    if df is None or df.empty:
+        return "the ROI assumptions are not in this snapshot"
+    return "; ".join(f"{r.name} = {float(r.value):,.4g} {r.unit}" for r in df.itertuples(index=False))
+
+
 def wave_money_section() -> None:
-    """Per-wave point totals of value, cost and ROI."""
+    """Per-wave money with 95% intervals from each wave's own effect draws (roi_money_by_wave)."""
     wm = data.board_money_by_wave()
-    st.subheader("ROI per wave (point estimates)")
-    st.caption("Sums of the per-location figures. The per-wave interval needs the bootstrap draws per wave, "
-               "which the ROI marts do not hold yet; the overall interval is above.")
-    ui.table(
-        privacy.display(wm, integer=["recovered_visits"],
-                        money=["value_total", "cost", "net_value"], decimals={"roi": 2}),
-        "ROI per wave",
-    )
+    st.subheader("ROI per wave, with 95% intervals")
+    st.caption("Each wave's figures are summed over its live locations for every bootstrap draw of the wave's "
+               "own effect (the overall effect where the wave's is not estimable; the basis column names it), "
+               "so each cell reads estimate (95% interval). Dollar figures rest on: "
+               f"{assumptions_line()} (sources in the assumptions table below).")
+    fallback = wm.loc[wm["uses_overall_effect"].fillna(False).astype(bool), "wave"].tolist()
+    if fallback:
+        st.warning(f"{', '.join(fallback)}: the wave's own effect is not estimable, so its figures use the "
+                   "overall effect (see the basis column).")
+    shown = privacy.display(wm[["wave", "n_locations", "status"]], integer=["n_locations"])
+    for metric, (title, fmt) in WAVE_MONEY_FORMATS.items():
+        shown[title] = with_interval(wm, metric, fmt)
+    shown["basis"] = wm["effect"].fillna("").to_numpy()
+    shown["reason"] = wm["reason"].fillna("").to_numpy()
+    ui.table(shown.rename(columns={"n_locations": "locations"}), "ROI per wave")
 
 
 def event_study_section() -> None:
@@ -187,10 +236,11 @@ def rollout_section() -> None:
     )
 
 
+# Both money tables come before the assumptions table, so the assumptions sit next to every dollar figure.
 ui.section("ROI money", money_section)
+ui.section("ROI per wave", wave_money_section)
 ui.section("The ROI assumptions", assumptions_section)
 ui.section("ROI effects", effects_section)
-ui.section("ROI per wave", wave_money_section)
 ui.section("The event study", event_study_section)
 ui.section("The weekly trend", trend_section)
 ui.section("Rollout progress", rollout_section)

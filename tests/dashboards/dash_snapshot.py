@@ -78,6 +78,34 @@ TABLES: dict[str, str] = {
             ('LOC-002', 'value_total', 'USD', 'estimated', 750.0, 250.0, 1250.0, ''),
             ('LOC-002', 'cost', 'USD', 'estimated', 2500.0, 2500.0, 2500.0, '')
         ) t(location_id, metric, unit, status, estimate, ci_low, ci_high, basis)""",
+    # Per-wave money (hand-chosen, not derived from the rows above). Wave 1: 24 [12, 36] recovered visits x
+    # 250 USD = 6,000 [3,000, 9,000]; cost 5,000; net 1,000 [-2,000, 4,000]; ROI 1,000 / 5,000 = 0.2 [-0.4, 0.8].
+    # Wave 2 fell back to the overall effect, with 6 [2, 10] recovered visits (1..10: hidden on the board with
+    # its value, net value and ROI; the cost 2,500 stays). Wave 3 is not estimable (no counted location).
+    "roi_money_by_wave": """
+        select * from (values
+            ('wave 1', 'recovered_visits', 'visits', 'estimated', null, 24.0, 12.0, 36.0,
+             '-wave 1 effect on no_show_rate x post scheduled appointments; sum over 2 locations of wave 1', 2),
+            ('wave 1', 'value_total', 'USD', 'estimated', null, 6000.0, 3000.0, 9000.0,
+             'value_recovered_visits + value_recall + value_front_desk; sum over 2 locations of wave 1', 2),
+            ('wave 1', 'cost', 'USD', 'estimated', null, 5000.0, 5000.0, 5000.0,
+             'subscription_per_location_month = 399 USD x live months; sum over 2 locations of wave 1', 2),
+            ('wave 1', 'net_value', 'USD', 'estimated', null, 1000.0, -2000.0, 4000.0, 'value_total - cost', 2),
+            ('wave 1', 'roi', 'ratio', 'estimated', null, 0.2, -0.4, 0.8, '(value_total - cost) / cost', 2),
+            ('wave 2', 'recovered_visits', 'visits', 'estimated', null, 6.0, 2.0, 10.0,
+             '-overall effect (wave 2 effect not estimable) on no_show_rate x post scheduled appointments; '
+             || 'sum over 1 locations of wave 2', 1),
+            ('wave 2', 'value_total', 'USD', 'estimated', null, 1500.0, 500.0, 2500.0, 'sum of values', 1),
+            ('wave 2', 'cost', 'USD', 'estimated', null, 2500.0, 2500.0, 2500.0, 'cost', 1),
+            ('wave 2', 'net_value', 'USD', 'estimated', null, -1000.0, -2000.0, 0.0, 'value_total - cost', 1),
+            ('wave 2', 'roi', 'ratio', 'estimated', null, -0.4, -0.8, 0.0, '(value_total - cost) / cost', 1),
+            ('wave 3', 'recovered_visits', 'visits', 'not estimable',
+             'no location of wave 3 with an estimable no-show effect and post-period data', null, null, null,
+             '-wave 3 effect on no_show_rate x post scheduled appointments; sum over 0 locations of wave 3', 0),
+            ('wave 3', 'cost', 'USD', 'not estimable',
+             'no location of wave 3 with an estimable no-show effect and post-period data', null, null, null,
+             'cost', 0)
+        ) t(wave, metric, unit, status, reason, estimate, ci_low, ci_high, basis, n_locations)""",
     "roi_assumptions": """
         select * from (values
             ('production_per_visit', 250.0, 'USD per completed visit', 'Assumption: ADA HPI order of magnitude'),

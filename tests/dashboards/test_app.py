@@ -165,7 +165,7 @@ def test_data_layer_filters_by_region_whatever_the_page_asks(snapshot: Path, mon
     for refused in (lambda: data.read_mart("rpt_readiness_wave1_findings"),
                     lambda: data.read_mart("rpt_rollback_systemic_days"),
                     lambda: data.read_mart("roi_effects_overall"),
-                    data.board_weekly_trend, data.board_money):
+                    data.board_weekly_trend, data.board_money, data.board_money_by_wave):
         with pytest.raises(access.AccessDenied):
             refused()
     assert list(data.read_mart("rpt_rollback_systemic_days", ["monitor_date", "is_systemic"]).columns) == [
@@ -228,14 +228,52 @@ def test_board_page_suppresses_small_counts_and_rates(snapshot: Path, monkeypatc
     assert study.loc[-1, "estimate"] == "<11" and study.loc[-1, "denominator"] == "<11"
     assert (study.loc[0, "estimate"], study.loc[0, "denominator"]) == ("-1.0%", "70")
 
-    per_wave = table_with(at, "wave", "recovered_visits", "cost").set_index("wave")
-    # Wave 1: 5 + 3 = 8 recovered visits -> hidden with its value; cost 2,500 + 2,500 shown.
-    assert per_wave.loc["wave 1", "recovered_visits"] == "<11" and per_wave.loc["wave 1", "value_total"] == "<11"
-    assert per_wave.loc["wave 1", "cost"] == "$5,000"
-
     rollout = table_with(at, "wave", "share_of_locations").set_index("wave")
     # 3 locations in the DSO: every location count is 1..10, and every share's denominator is < 11.
     assert set(rollout["locations"]) == {"<11"} and set(rollout["share_of_locations"]) == {"<11"}
+
+
+def test_board_per_wave_money_shows_each_wave_interval(snapshot: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_role(monkeypatch, "board")
+    at = open_page("board")
+    per_wave = table_with(at, "wave", "Total value", "ROI", "basis").set_index("wave")
+    # Wave 1 (roi_money_by_wave rows of dash_snapshot.py): 24 [12, 36] visits, $6,000 [$3,000, $9,000] value,
+    # $5,000 cost, $1,000 [-$2,000, $4,000] net, ROI 20% [-40%, 80%], on the wave's own effect.
+    w1 = per_wave.loc["wave 1"]
+    assert w1["Recovered visits"] == "24 (12 to 36)"
+    assert w1["Total value"] == "$6,000 ($3,000 to $9,000)"
+    assert w1["Net value"] == "$1,000 (-$2,000 to $4,000)"
+    assert w1["ROI"] == "20% (-40% to 80%)"
+    assert w1["basis"] == "wave 1 effect"
+    # 2 locations is a count from 1 to 10: hidden (board rule), and not given back by the basis text.
+    assert w1["locations"] == "<11" and "2 locations" not in all_text(at)
+    # Wave 2: 6 [2, 10] recovered visits -> hidden with the value, net value and ROI computed from them;
+    # the cost is not a count of visits: shown. Its figures rest on the overall effect, and the page says so.
+    w2 = per_wave.loc["wave 2"]
+    assert (w2["Recovered visits"], w2["Total value"], w2["Net value"], w2["ROI"]) == ("<11",) * 4
+    assert w2["Cost"] == "$2,500 ($2,500 to $2,500)"
+    assert w2["basis"] == "overall effect (wave 2 effect not estimable)"
+    assert any("wave 2" in w.value and "overall effect" in w.value for w in at.warning)
+    # Wave 3: not estimable -> empty cells (never "<11"), 0 locations shown, the reason given.
+    w3 = per_wave.loc["wave 3"]
+    assert (w3["status"], w3["locations"], w3["Total value"], w3["Cost"]) == ("not estimable", "0", "", "")
+    assert w3["reason"].startswith("no location of wave 3")
+    # The assumptions sit next to the dollar figures; the outdated "no per-wave interval" caption is gone.
+    captions = " ".join(c.value for c in at.caption)
+    assert "production_per_visit = 250 USD per completed visit" in captions
+    assert "do not hold yet" not in all_text(at) and "point estimates" not in all_text(at)
+    assert "Download ROI per wave (CSV)" in [b.proto.label for b in at.get("download_button")]
+
+
+def test_board_per_wave_money_on_an_older_snapshot_is_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A snapshot published before roi_money_by_wave existed: a note for that section, the rest of the page stays.
+    monkeypatch.setenv("DSO_PUBLISHED_PATH", str(write_snapshot(tmp_path / "m.duckdb", omit={"roi_money_by_wave"})))
+    set_role(monkeypatch, "board")
+    at = open_page("board")
+    notes = " ".join(i.value for i in at.info)
+    assert "ROI per wave is not available yet" in notes and "`roi_money_by_wave`" in notes
+    assert table_with(at, "metric", "unit", "basis").set_index("metric").loc[
+        "Cost (subscription + implementation)", "estimate"] == "$5,000"
 
 
 def test_board_data_frames_pass_the_rule(snapshot: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -246,6 +284,12 @@ def test_board_data_frames_pass_the_rule(snapshot: Path, monkeypatch: pytest.Mon
         rates={"no_show_rate": "scheduled_appointments"}) == []
     es = data.board_event_study()
     assert privacy.board_violations(es, counts=["denominator"]) == []
+    wm = data.board_money_by_wave().set_index("wave")
+    assert privacy.board_violations(
+        wm, counts=["n_locations", "recovered_visits", "recovered_visits_low", "recovered_visits_high"]) == []
+    # A small count of wave 2 hides wave 2's dollars only: wave 1 keeps its value interval (3,000 to 9,000).
+    assert (wm.loc["wave 1", "value_total_low"], wm.loc["wave 1", "value_total_high"]) == (3000.0, 9000.0)
+    assert pd.isna(wm.loc["wave 2", "value_total"]) and wm.loc["wave 2", "cost"] == 2500.0
     # The rates were judged by the real denominator (6 at e = -1) before that count itself was hidden.
     assert pd.isna(es.set_index("event_time").loc[-1, "estimate"])
     assert es.set_index("event_time").loc[1, "estimate"] == -0.02
