@@ -1,5 +1,3 @@
--- A view: its one consumer materializes it, so the slot rows are not written to disk one extra time.
-{{ config(materialized='view') }}
 -- Appointment slots, vendor-neutral (metrics.md §1, extracts.md §3.0): one row per slot = (source_id,
 -- appointment_id, slot_start), every distinct start held by a slot-bearing version (an appointment does not return
 -- to a start it held before, extracts.md §8, so the start identifies the run). Carries the slot's closing event,

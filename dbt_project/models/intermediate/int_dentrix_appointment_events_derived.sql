@@ -1,5 +1,3 @@
--- A view: its one consumer materializes it, so the slot rows are not written to disk one extra time.
-{{ config(materialized='view') }}
 -- Dentrix appointment events (extracts.md §3.0, §3.3): one row per event (appointment, slot_start, event_type,
 -- event_at).
 --   booked     modifieddate + modifiedtime of the createflag 1 row, else createddate; first slot

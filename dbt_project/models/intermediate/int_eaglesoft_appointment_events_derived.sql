@@ -1,5 +1,3 @@
--- A view: its one consumer materializes it, so the slot rows are not written to disk one extra time.
-{{ config(materialized='view') }}
 -- Eaglesoft appointment events (extracts.md §3.0, §3.2): one row per event (appointment, slot_start, event_type,
 -- event_at). The appt_log is the primary record; extract differences fill in what it does not say.
 --   booked       date_appointed (latest version that has it), else the A row's log_time; first slot

@@ -1,5 +1,3 @@
--- A view: its one consumer materializes it, so the slot rows are not written to disk one extra time.
-{{ config(materialized='view') }}
 -- Open Dental appointment events (extracts.md §3.0, §3.1): one row per event (appointment, slot_start, event_type,
 -- event_at), derived from the version stream. slot_start is the start of the slot the event belongs to.
 --   booked       SecDateTEntry (latest version that has it), else the action-0 row's HistDateTStamp; first slot
