@@ -211,8 +211,8 @@ def prepare_drops(n: int, skip_generate: bool) -> tuple[Path, Path]:
 Span = tuple[float, float]
 
 
-def stage_windows(dagster_home: Path) -> tuple[str, str, dict[str, list[Span]], list[Span]]:
-    """Run id, status, the (start, end) epoch-second windows of each stage's steps in the latest run, and the
+def stage_windows(dagster_home: Path, run_id: str | None = None) -> tuple[str, str, dict[str, list[Span]], list[Span]]:
+    """Run id, status, the (start, end) epoch-second windows of each stage's steps in a run (default: the latest), and the
     (start, end) of every dbt node (model, seed, test) of the run.
 
     A dbt node's interval is [t - d, t]: t = the time Dagster logged the node's materialization or check evaluation
@@ -223,7 +223,7 @@ def stage_windows(dagster_home: Path) -> tuple[str, str, dict[str, list[Span]], 
 
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     with DagsterInstance.get() as instance:
-        run = instance.get_runs(limit=1)[0]
+        run = instance.get_run_by_id(run_id) if run_id else instance.get_runs(limit=1)[0]
         windows: dict[str, list[float]] = {}
         nodes: list[tuple[float, float]] = []
         for entry in instance.all_logs(run.run_id):
@@ -587,7 +587,23 @@ def write_markdown(results: dict[str, object]) -> None:
                 s_(m.get("dashboard", {}).get("parsed", {}).get(p), 2) for m in sizes.values()) + " |")
     lines += ["", "## Targets of issue 8", "", *targets(sizes), ""]
     RESULTS_MD.write_text("\n".join(lines) + "\n")
-    print(f"wrote {RESULTS_MD} and {RESULTS_JSON}", flush=True)
+    sync_readme(lines, mach)
+    print(f"wrote {RESULTS_MD}, {RESULTS_JSON} and the README's benchmark tables", flush=True)
+
+
+def sync_readme(lines: list[str], mach: dict[str, object]) -> None:
+    """Copy the result tables into README.md between its bench markers (the README quotes, never retypes)."""
+    readme = REPO / "README.md"
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    text = readme.read_text()
+    if start not in text or end not in text:
+        return
+    first = next(i for i, line in enumerate(lines) if line.startswith("All times are medians"))
+    body = [f"Machine: {mach['cores']} cores, {mach['ram_gib']} GiB RAM. Commands and dates of every number: "
+            "[bench/results.md](bench/results.md).", ""]
+    body += [("###" + line[2:]) if line.startswith("## ") else line for line in lines[first:]]
+    head, rest = text.split(start, 1)
+    readme.write_text(head + start + "\n" + "\n".join(body).strip() + "\n" + end + rest.split(end, 1)[1])
 
 
 # ------------------------------------------------------------------------------------------------ main
