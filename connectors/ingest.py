@@ -401,7 +401,15 @@ def load_drop(drop_dir: Path, con: duckdb.DuckDBPyConnection, *, sources: list[s
     # Record numbering (row_number() over the CSV scan) relies on DuckDB keeping files and records in order.
     con.execute("SET preserve_insertion_order = true")
     previous = _previous_fingerprints(con, drop) if incremental and sources is None else None
-    if previous is not None and previous.get("registry") != _unit_files(drop, "registry"):
+    # Each unit's files are listed (one stat per file) once per load: compared here, recorded at the end.
+    listed: dict[str, dict[str, tuple[int, int]]] = {}
+
+    def unit_files(unit: str) -> dict[str, tuple[int, int]]:
+        if unit not in listed:
+            listed[unit] = _unit_files(drop, unit)
+        return listed[unit]
+
+    if previous is not None and previous.get("registry") != unit_files("registry"):
         previous = None  # the registry decides every unit's vendor and known locations: reload everything
     kind = "incremental" if previous is not None else ("full" if sources is None else "partial")
     create_schema(con, replace=kind == "full")
@@ -464,7 +472,7 @@ def load_drop(drop_dir: Path, con: duckdb.DuckDBPyConnection, *, sources: list[s
             for u in sorted(units - {p.source_id for p in plans} - {"registry"}):
                 warnings.append((u, u, f"{u}: no folder for this source in the drop; its rows were removed"))
         if previous is not None:
-            plans, skipped = _incremental_plans(con, drop, plans, previous)
+            plans, skipped = _incremental_plans(con, plans, previous, unit_files)
             appended = {p.source_id for p in plans if p.append_only}
             reloaded |= {p.source_id for p in plans if not p.append_only}
             # Every unit was planned again, so its warnings were too: replace them all rather than repeat them.
@@ -475,7 +483,7 @@ def load_drop(drop_dir: Path, con: duckdb.DuckDBPyConnection, *, sources: list[s
     report.files = results
     report.warnings = [w for _, _, w in warnings]
     _write_meta(con, report, warnings)
-    _save_fingerprints(con, drop, reloaded | appended if kind != "full" else None)
+    _save_fingerprints(con, drop, reloaded | appended if kind != "full" else None, unit_files)
     con.execute(
         "INSERT INTO meta.loads SELECT coalesce((SELECT max(load_seq) FROM meta.loads), 0) + 1, ?, ?, ?, ?, ?, ?, "
         "current_timestamp::TIMESTAMP",
@@ -528,15 +536,16 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> boo
                         params=[schema, name]).fetchall())
 
 
-def _incremental_plans(con: duckdb.DuckDBPyConnection, drop: Path, plans: list[UnitPlan],
-                       previous: dict[str, dict[str, tuple[int, int]]]) -> tuple[list[UnitPlan], int]:
+def _incremental_plans(con: duckdb.DuckDBPyConnection, plans: list[UnitPlan],
+                       previous: dict[str, dict[str, tuple[int, int]]],
+                       unit_files: Callable[[str], dict[str, tuple[int, int]]]) -> tuple[list[UnitPlan], int]:
     """Keep the plans of units that changed (appending new extract folders where possible); count the rest."""
     keep: list[UnitPlan] = []
     reload: set[str] = set()
     skipped = 0
     for plan in plans:
         old = previous.get(plan.source_id)
-        cur = _unit_files(drop, plan.source_id)
+        cur = unit_files(plan.source_id)
         if old is not None and cur == old:
             skipped += 1
             continue
@@ -571,7 +580,8 @@ def _appendable(plan: UnitPlan, old: dict[str, tuple[int, int]], cur: dict[str, 
     return all(j.mode != "full" for j in plan.jobs if j.rel in new_paths)
 
 
-def _save_fingerprints(con: duckdb.DuckDBPyConnection, drop: Path, units: set[str] | None) -> None:
+def _save_fingerprints(con: duckdb.DuckDBPyConnection, drop: Path, units: set[str] | None,
+                       unit_files: Callable[[str], dict[str, tuple[int, int]]]) -> None:
     """Record the files of these units (None: every unit of the drop) as of this load."""
     if units is None:
         pms = drop / "pms"
@@ -579,7 +589,7 @@ def _save_fingerprints(con: duckdb.DuckDBPyConnection, drop: Path, units: set[st
             else {"registry", *FEEDS}
     ids = sorted(units)
     con.execute("DELETE FROM meta.file_fingerprints WHERE source_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
-    rows = [(u, path, size, mtime) for u in ids for path, (size, mtime) in _unit_files(drop, u).items()]
+    rows = [(u, path, size, mtime) for u in ids for path, (size, mtime) in unit_files(u).items()]
     if rows:
         _insert_rows(con, "meta.file_fingerprints", rows, ["VARCHAR", "VARCHAR", "BIGINT", "BIGINT"])
 

@@ -56,6 +56,13 @@ def _assert_same(incremental: duckdb.DuckDBPyConnection, full: duckdb.DuckDBPyCo
         assert _content(incremental, table) == _content(full, table), table
 
 
+def _assert_same_as_full_load(incremental: duckdb.DuckDBPyConnection, drop: Path) -> None:
+    """The incrementally loaded warehouse holds what a full load of the same drop holds."""
+    full = duckdb.connect()
+    load_drop(drop, full)
+    _assert_same(incremental, full)
+
+
 def _last_load(con: duckdb.DuckDBPyConnection) -> tuple:
     """(kind, reloaded units, appended units, skipped units) of the latest load."""
     return con.sql("select kind, reloaded_units, appended_units, skipped_units from meta.loads "
@@ -87,9 +94,7 @@ def test_new_day_appended_equals_full_load(tmp_path: Path, delta: bool) -> None:
     assert skipped == 1  # manual/
     check_accounting(con)
 
-    full = duckdb.connect()
-    load_drop(drop, full)
-    _assert_same(con, full)
+    _assert_same_as_full_load(con, drop)
 
 
 def test_unchanged_drop_reads_nothing_and_changed_file_reloads_its_unit(tmp_path: Path) -> None:
@@ -108,9 +113,7 @@ def test_unchanged_drop_reads_nothing_and_changed_file_reloads_its_unit(tmp_path
     report = load_drop(drop, con, incremental=True)
     assert {f.source_id for f in report.files} == {"od_main"}
     assert _last_load(con)[1] == ["od_main"]
-    full = duckdb.connect()
-    load_drop(drop, full)
-    _assert_same(con, full)
+    _assert_same_as_full_load(con, drop)
 
 
 def test_changed_registry_or_other_drop_is_a_full_load(tmp_path: Path) -> None:
