@@ -26,16 +26,13 @@ check held on every seed tried (see docs/roi.md "Validation on generated drops" 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from connectors.settings import DEV_PSEUDONYM_KEY, REPO_ROOT
+from pipeline_refresh import generate_and_refresh
 
 # Not marked slow (two generated drops through every asset, ~4 min): it is issue 6's proof, the default run keeps it.
 
@@ -47,29 +44,8 @@ END_DATE = date(2026, 3, 2)
 
 def _run_pipeline(root: Path, effect_scale: float) -> dict:
     """Generate a drop with the given effect scale and materialize every asset; return paths and truth."""
-    drop = root / "drop"
-    subprocess.run(
-        [sys.executable, "-m", "connectors.generator", "--out", str(drop), "--locations", str(LOCATIONS),
-         "--end-date", END_DATE.isoformat(), "--seed", str(SEED), "--history-days", str(HISTORY_DAYS),
-         "--effect-scale", str(effect_scale), "--quiet"],
-        check=True, cwd=REPO_ROOT,
-    )
-    env = {
-        **os.environ,
-        "DSO_EXTRACTS_DIR": str(drop),
-        "DSO_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-        "DSO_PUBLISHED_PATH": str(root / "published" / "marts.duckdb"),
-        "DSO_PSEUDONYM_KEY": DEV_PSEUDONYM_KEY,
-        "DAGSTER_HOME": str(REPO_ROOT / "dagster_home"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
-    env.pop("DSO_AS_OF_DATE", None)
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "--select", "*",
-         "-m", "orchestration.definitions"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
+    drop = generate_and_refresh(root, locations=LOCATIONS, seed=SEED, history_days=HISTORY_DAYS, end_date=END_DATE,
+                                extra_generator_args=("--effect-scale", str(effect_scale)))
     truth = json.loads((drop / "_truth" / "effects.json").read_text())
     return {"published": root / "published" / "marts.duckdb", "truth": truth}
 
