@@ -155,7 +155,7 @@ quarantined_rows as (
 
 unparseable_by_file as (
 
-    select source_file, sum(n_rows) as n_rows, string_agg(column_name || ' x' || n_rows, ', ') as columns
+    select source_file, sum(n_rows) as n_rows, string_agg(column_name || ' x' || n_rows, ', ' order by column_name) as columns
     from parse_findings
     where finding like 'unparseable%'
     group by source_file
