@@ -187,30 +187,8 @@ ordered as (
 
 ),
 
-appointment_locations as (
-
-    -- the appointment's latest located version (a hash aggregate: cheaper than a sorting window at scale)
-    select source_id, appointment_id, max_by(row_location_id, version_at) as location_id
-    from ordered
-    where not inherits_location and row_location_id is not null
-    group by source_id, appointment_id
-
-),
-
-inherited as (
-
-    select
-        ordered.*,
-        case
-            when not ordered.inherits_location then ordered.row_location_id
-            else appointment_locations.location_id
-        end as location_id
-    from ordered
-    left join appointment_locations
-        on appointment_locations.source_id = ordered.source_id
-        and appointment_locations.appointment_id = ordered.appointment_id
-
-),
+-- appointment_locations, inherited: the location of versions that carry none (macros/inherit_appointment_location.sql)
+{{ inherit_appointment_location('ordered') }},
 
 final as (
 
