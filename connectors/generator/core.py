@@ -16,6 +16,7 @@ from connectors.generator.output import Offsets, Sink, bucket, columns
 from connectors.generator.plan import Params, Plan, build_plan
 from connectors.generator.platform import comms, manual, reviews
 from connectors.generator.simulate import NOSHOW_REL_EFFECT, RECALL_CONV_ABS_EFFECT, RESPONSE_REL_EFFECT, simulate_location
+from connectors.generator.truth import response_att, response_location_summary, response_truth
 from connectors.generator.vendors import BUILDERS, Ids
 
 KEY_NAMES = {"opendental": ("PatNum", "AptNum"), "eaglesoft": ("patient_id", "appointment_id"), "dentrix": ("patient_id", "appointment_id")}
@@ -135,6 +136,7 @@ def generate(p: Params, progress: bool = True) -> Plan:
     tz_cache: dict[str, Offsets] = {}
     traits: dict[int, object] = {}
     stats: list[dict] = []
+    resp_weekly: list[pl.DataFrame] = []
     done = 0
     total = len(plan.locations)
     for src in plan.sources:
@@ -153,8 +155,12 @@ def generate(p: Params, progress: bool = True) -> Plan:
             if loc.timezone not in tz_cache:
                 tz_cache[loc.timezone] = Offsets(tz_offsets(loc.timezone, hs - 400, end_day + 400), hs - 400)
             off = tz_cache[loc.timezone]
-            for t, df in comms(loc, sim, ev, sl, pat_off, apt_off, off, ex, k_first, asof, plan).items():
+            cm = comms(loc, sim, ev, sl, pat_off, apt_off, off, ex, k_first, asof, plan)
+            for t, df in cm.items():
                 buf.add(f"comms/{{date}}/{t}.csv", df.select(columns("comms", t) + ["_k"]))
+            # truth only: expected answered share per week (platform, eConfirmation with / without the platform)
+            rw = response_truth(loc, sim, cm.get("messages"), asof, p.effect_scale)
+            resp_weekly.append(rw)
             buf.add("reviews/{date}/reviews.csv", reviews(loc, sim, off, ex, hs, asof, plan).select(columns("reviews", "reviews") + ["_k"]))
             from connectors.generator.output import dt as fmt_dt
 
@@ -172,7 +178,7 @@ def generate(p: Params, progress: bool = True) -> Plan:
                     }
                 ),
             )
-            stats.append(_loc_stats(loc, sl, asof))
+            stats.append(_loc_stats(loc, sl, asof) | {"patient_response": response_location_summary(rw, loc)})
             done += 1
             if progress:
                 print(f"[generator] locations {done}/{total} ({time.monotonic() - t_start:.1f} s)", file=sys.stderr, flush=True)
@@ -182,7 +188,8 @@ def generate(p: Params, progress: bool = True) -> Plan:
     buf.flush(dates, headers)
     for name, df in manual(plan, traits).items():
         sink.write(f"manual/{name}.csv", _stringify(df), columns("manual", name))
-    sink.json("_truth/effects.json", _effects(plan, traits, stats))
+    resp = response_att(pl.concat(resp_weekly) if resp_weekly else pl.DataFrame(), plan.locations, end_day)
+    sink.json("_truth/effects.json", _effects(plan, traits, stats, resp))
     if progress:
         print(f"[generator] done: {total} locations in {time.monotonic() - t_start:.1f} s -> {out}", file=sys.stderr)
     return plan
@@ -237,7 +244,7 @@ def _rate(counts: list[dict]) -> dict:
     }
 
 
-def _effects(plan: Plan, traits: dict, stats: list[dict]) -> dict:
+def _effects(plan: Plan, traits: dict, stats: list[dict], resp_att: dict) -> dict:
     """The planted effect sizes, baseline levels and the realised rates (the sidecar _truth/effects.json)."""
     p = plan.params
     live = [l for l in plan.locations if l.go_live_date and l.go_live_date < p.end_date]
@@ -282,9 +289,22 @@ def _effects(plan: Plan, traits: dict, stats: list[dict]) -> dict:
                 "note": "per due instance, visit within -55..+75 days of due; the metric also counts late returns before D",
             },
             "patient_response_rate": {
-                "baseline": round(resp, 5),
-                "expected_abs_change": round(resp * RESPONSE_REL_EFFECT * s, 5),
-                "note": "SMS reply probability of a delivered reminder/confirmation/recall; email x0.4, voice x0.5",
+                # On the metric's scale (answered / attempted outreach, 72-hour rule), averaged as the DiD's ATT:
+                # platform minus the eConfirmation the clinics would have kept (connectors/generator/truth.py).
+                "expected_abs_change": resp_att["overall"],
+                "by_wave": resp_att["by_wave"],
+                "n_cells": resp_att["n_cells"],
+                # Diagnostic: the value the DiD converges to on the drop as recorded, where eConfirmation replies
+                # arriving after go-live are cut (vendors._od_sms), which lowers the base week g - 1.
+                "did_limit_on_recorded_data": resp_att["did_limit_on_recorded_data"],
+                "did_limit_on_recorded_data_by_wave": resp_att["did_limit_on_recorded_data_by_wave"],
+                "estimand": "ATT over (go-live week, week) cells of the eConfirmation clinics (the only ones with pre-live "
+                "data): expected answered share per attempt with the platform minus with the eConfirmation SMS they "
+                "would have kept, 72-hour rule; cells weighted by the go-live week's location count (docs/roi.md)",
+                "reply_probability_baseline": round(resp, 5),
+                "reply_probability_abs_change": round(resp * RESPONSE_REL_EFFECT * s, 5),
+                "note": "reply_probability_*: SMS reply probability of a delivered reminder/confirmation/recall (email x0.4, "
+                "voice x0.5) — the planted parameter, not the metric",
             },
             "reviews_per_month": {
                 "baseline": round(mean([t.review_rate / (1 + 0.5 * s) for t in tr]), 5),

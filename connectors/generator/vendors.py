@@ -250,7 +250,9 @@ def _od_sms(loc: Location, sim: LocSim, ids: Ids, ex: np.ndarray, asof: int, pat
     )
     reply = (status == 2) & (rng.random(len(s)) < sim.traits.p_resp)
     rt = sent[s] + (180 + rng.random(len(s)) * 30 * 3600).astype(np.int64)
-    reply &= rt < min(stop, asof)
+    # a reply to a reminder sent before go-live still reaches the PMS after go-live (cutting it at go-live biased the
+    # last pre-live week, the DiD's base period, low: docs/roi.md)
+    reply &= rt < asof
     r = np.nonzero(reply)[0]
     off2 = ids.take("SmsFromMobileNum", len(r))
     fr = pl.DataFrame(

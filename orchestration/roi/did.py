@@ -15,7 +15,8 @@ Estimator (documented in docs/roi.md, validated against the `csdid` port of R `d
 * Aggregations as `did::aggte`: simple (group-size weights), per group, per label (e.g. wave), dynamic
   (event time e = t - g), including the influence of the estimated group shares.
 * Pre-trend test: Wald test that the event-time leads, averaged in a few bins (4 periods x at most 6), are
-  jointly zero (primary; estimable with few locations), plus the unbinned leads and the `did` group-time
+  jointly zero (primary; estimable with few locations), p-value from the small-sample Hotelling T² / F(q, G - q)
+  reference (G = locations with data; the chi-square p is kept as p_value_chi2), plus the unbinned leads and the `did` group-time
   version on every pre-period ATT(g, t) as secondary rows. A near-singular covariance gives a reason.
 * An estimate whose bootstrap interval has zero width is "not estimable" (precision unknown), not printed.
 
@@ -29,7 +30,7 @@ from typing import Hashable, Mapping, Sequence
 
 import numpy as np
 import polars as pl
-from scipy.stats import chi2, norm
+from scipy.stats import chi2, f as f_dist, norm
 
 ESTIMATED = "estimated"
 NOT_ESTIMABLE = "not estimable"
@@ -331,6 +332,25 @@ def wald_test(theta: np.ndarray, psi: np.ndarray) -> tuple[float, int, float] | 
     return stat, q, float(chi2.sf(stat, q))
 
 
+def n_clusters(psi: np.ndarray) -> int:
+    """Locations that carry information on the tested estimates (a non-zero influence-function row)."""
+    return int(np.any(psi != 0, axis=1).sum()) if psi.size else 0
+
+
+def hotelling_f(stat: float, q: int, g: int) -> tuple[float, int, float] | str:
+    """Small-sample version of a Wald test from G clusters: Hotelling's T² scaled to F(q, G - q).
+
+    With V = ψ'ψ / G² (ψ summing to zero over the G clusters) W = θ'V⁻¹θ = G/(G-1) · T², where
+    T² = G θ'S⁻¹θ with S = ψ'ψ/(G-1) the sample covariance of the cluster contributions. Under i.i.d. normal
+    cluster contributions (G-q)/(q(G-1)) · T² ~ F(q, G-q) exactly, so F = W (G-q)/(q G) ~ F(q, G-q).
+    Returns (F, G - q, p-value) or a reason when G <= q.
+    """
+    if g <= q:
+        return f"{q} estimates from {g} locations with data: the small-sample test needs more locations than estimates"
+    fstat = stat * (g - q) / (q * g)
+    return fstat, g - q, float(f_dist.sf(fstat, q, g - q))
+
+
 def att_gt(
     panel: pl.DataFrame,
     *,
@@ -504,14 +524,39 @@ def _pretrend(cells: pl.DataFrame, psi: np.ndarray, aggs: list[_Agg], cfg: DidCo
         ("group_time_pre_cells", False, wald_test(cells.get_column("att").to_numpy()[pre], psi[:, pre]),
          f"every estimable pre-period ATT(g, t) ({pre.size}), as did's pre-test"),
     ]
+    # G of the small-sample reference: locations whose outcomes enter the tested placebo cells. Counted on the
+    # cells' influence functions, not the aggregated ones: those also carry the group-share term (did's wif),
+    # non-zero for every location, which would count locations without any pre-period data (e.g. the response
+    # rate, observed before go-live at eConfirmation clinics only) as clusters.
+    etime = cells.get_column("event_time").to_numpy()
+    lowest = {"binned_event_time_leads": -cfg.pretrend_bin_width * cfg.pretrend_max_bins,
+              "event_time_leads": -cfg.pretrend_max_leads if cfg.pretrend_max_leads is not None else None,
+              "group_time_pre_cells": None}
+    def clusters(name: str) -> int:
+        lo = lowest[name]
+        cols = pre if lo is None else pre[etime[pre] >= lo]
+        return n_clusters(psi[:, cols])
     rows = []
     for name, primary, res, detail in tests:
         row: dict[str, object] = {"test": name, "is_primary": primary, "detail": detail}
-        if isinstance(res, str):
-            row.update(status=NOT_ESTIMABLE, reason=res, statistic=None, df=None, p_value=None)
+        empty = dict(statistic=None, df=None, p_value=None, p_value_chi2=None, f_statistic=None, df_denominator=None,
+                     n_clusters=None)
+        small = hotelling_f(res[0], res[1], clusters(name)) if not isinstance(res, str) else res
+        if isinstance(small, str):
+            if not isinstance(res, str):  # the asymptotic numbers, for reference only, in the reason
+                small += f" (asymptotic chi2({res[1]}): W = {res[0]:.4g}, p = {res[2]:.3g}, not reliable from so few locations)"
+            row.update(status=NOT_ESTIMABLE, reason=small, **empty)
         else:
-            row.update(status=ESTIMATED, reason=None, statistic=res[0], df=res[1], p_value=res[2])
+            # p_value (the one to read) is the small-sample F; the asymptotic chi-square p stays alongside.
+            row.update(status=ESTIMATED, reason=None, statistic=res[0], df=res[1], p_value=small[2],
+                       p_value_chi2=res[2], f_statistic=small[0], df_denominator=small[1],
+                       n_clusters=small[1] + res[1])
+            row["detail"] = (f"{detail}; p from Hotelling T²: F = W·(G-q)/(q·G) = {small[0]:.3g} ~ "
+                             f"F({res[1]}, {small[1]}), G = {small[1] + res[1]} locations with data; "
+                             f"asymptotic chi2({res[1]}) p = {res[2]:.3g}")
         rows.append(row)
     return pl.DataFrame(rows, schema={"test": pl.String, "is_primary": pl.Boolean, "status": pl.String,
                                       "reason": pl.String, "statistic": pl.Float64, "df": pl.Int64,
-                                      "p_value": pl.Float64, "detail": pl.String}, orient="row")
+                                      "p_value": pl.Float64, "detail": pl.String, "p_value_chi2": pl.Float64,
+                                      "f_statistic": pl.Float64, "df_denominator": pl.Int64,
+                                      "n_clusters": pl.Int64}, orient="row")

@@ -90,6 +90,11 @@ def test_pretrend_wald_matches_did(ours, ref) -> None:
     # did's W over the 5 pre-period ATT(g, t) cells.
     assert pt["statistic"].item() == pytest.approx(m.MP["W"], rel=1e-6)
     assert pt["df"].item() == 5
-    assert pt["p_value"].item() == pytest.approx(m.MP["Wpval"], abs=1e-5)
+    assert pt["p_value_chi2"].item() == pytest.approx(m.MP["Wpval"], abs=1e-5)
+    # The p-value to read is the small-sample Hotelling F(5, G - 5): with G = 500 counties it is barely more
+    # conservative than did's chi-square p. G counts the counties with data on these cells: the 20 counties first
+    # treated in 2004 enter no pre-period cell (2003 is the only earlier year), so G = 500 - 20 = 480.
+    assert pt["n_clusters"].item() == 480 and pt["df_denominator"].item() == 475
+    assert pt["p_value_chi2"].item() <= pt["p_value"].item() <= pt["p_value_chi2"].item() + 0.01
     lead = ours.pretrend.filter(pl.col("test") == "event_time_leads")
     assert lead["status"].item() == "estimated" and lead["df"].item() == 3  # leads e = -3, -2, -1

@@ -6,8 +6,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from orchestration.roi.did import (NOT_ESTIMABLE, ZERO_WIDTH_REASON, DidConfig, _Agg, _lead_bins, att_gt,
-                                   wald_test)
+from orchestration.roi.did import (NOT_ESTIMABLE, ZERO_WIDTH_REASON, DidConfig, _Agg, _lead_bins, _pretrend,
+                                   att_gt, hotelling_f, n_clusters, wald_test)
 
 FAST = DidConfig(n_boot=199)
 
@@ -52,7 +52,10 @@ def test_planted_linear_pre_trend_is_rejected() -> None:
     # +0.002 a week before go-live: each one-week placebo lead is 0.002, against noise of sd 0.01 per location-week.
     b = att_gt(weekly(pre_trend=0.002), config=FAST).pretrend.row(0, named=True)
     assert b["test"] == "binned_event_time_leads" and b["status"] == "estimated"
-    assert b["p_value"] < 0.001, b
+    # The small-sample F(6, 24) reference (30 locations) is more conservative than chi2(6): both reject clearly
+    # (observed: chi2 p ~ 2e-5, F p ~ 0.005), the F one at 1% rather than 0.1%.
+    assert b["p_value_chi2"] < 0.001, b
+    assert b["p_value"] < 0.01 and b["p_value"] > b["p_value_chi2"], b
 
 
 def test_bins_average_the_leads_and_their_influence_functions() -> None:
@@ -78,6 +81,50 @@ def test_wald_test_by_hand_and_near_singular_covariance() -> None:
     near = np.vstack([near, np.zeros((1, 3))])  # 5 locations so q < n and the rank check decides
     res = wald_test(np.array([1.0, 2.0, 3.0]), near)
     assert isinstance(res, str) and "near-singular (numerical rank 2)" in res
+
+
+def test_small_sample_f_by_hand_one_estimate() -> None:
+    # q = 1, G = 4 locations, psi = (2, -2, 1, -1), theta = 0.5:
+    # V = (4 + 4 + 1 + 1) / 4^2 = 0.625, W = 0.25 / 0.625 = 0.4 (chi2(1) p = 0.527).
+    # Hotelling: F = W (G - q) / (q G) = 0.4 * 3 / 4 = 0.3 ~ F(1, 3), i.e. t = sqrt(0.3) = 0.5477 on 3 df.
+    # t(3) CDF = 1/2 + (1/pi) [x / (1 + x^2) + atan(x)] with x = t / sqrt(3) = 0.31623:
+    #   x / 1.1 = 0.28748, atan(x) = 0.30628, sum / pi = 0.18900 -> CDF 0.68900 -> two-sided p = 0.6220.
+    psi = np.array([[2.0], [-2.0], [1.0], [-1.0]])
+    stat, q, p_chi2 = wald_test(np.array([0.5]), psi)
+    assert (stat, q) == (pytest.approx(0.4), 1) and p_chi2 == pytest.approx(0.5271, abs=1e-4)
+    fstat, df2, p = hotelling_f(stat, q, n_clusters(psi))
+    assert (fstat, df2) == (pytest.approx(0.3), 3)
+    assert p == pytest.approx(0.6220, abs=1e-4)
+
+
+def test_small_sample_f_by_hand_two_estimates_and_a_location_without_data() -> None:
+    # q = 2; 5 locations of which one has no data (zero influence row), so G = 4:
+    # psi columns (1, -1, 0, 0, 0) and (0, 0, 1, -1, 0): V = diag(2, 2) / 5^2 = diag(0.08, 0.08);
+    # theta = (0.2, 0.4): W = 0.04 / 0.08 + 0.16 / 0.08 = 2.5, chi2(2) p = exp(-1.25) = 0.2865.
+    # F = 2.5 * (4 - 2) / (2 * 4) = 0.625 ~ F(2, 2), whose survival function is 1 / (1 + x): p = 1 / 1.625 = 0.6154.
+    psi = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0], [0.0, 0.0]])
+    stat, q, p_chi2 = wald_test(np.array([0.2, 0.4]), psi)
+    assert stat == pytest.approx(2.5) and p_chi2 == pytest.approx(np.exp(-1.25))
+    assert n_clusters(psi) == 4
+    fstat, df2, p = hotelling_f(stat, q, 4)
+    assert (fstat, df2, p) == (pytest.approx(0.625), 2, pytest.approx(1 / 1.625))
+    # as many estimates as locations with data: no small-sample reference
+    assert "needs more locations than estimates" in hotelling_f(stat, 2, 2)
+
+
+def test_pretrend_rows_read_the_small_sample_p_and_keep_the_chi2_p() -> None:
+    # The q = 1 case above as one binned lead (e = -1): the primary row's p_value is the F p (0.6220), the
+    # asymptotic one stays in p_value_chi2 (0.5271); statistic and df are still W and q.
+    # One pre-period cell (e = -1) carries the 4 locations' data; a fifth location has none (zero row), so G = 4.
+    psi = np.array([[2.0], [-2.0], [1.0], [-1.0], [0.0]])
+    lead = _Agg("event", -1, 0.5, psi[:, 0] * 5 / 4, 1, 0, None)  # n = 5: psi'psi / 25 = 0.625 as with n = 4
+    cells = pl.DataFrame({"post": [False], "status": ["estimated"], "att": [0.5], "event_time": [-1]})
+    row = _pretrend(cells, psi, [lead], DidConfig()).row(0, named=True)
+    assert row["test"] == "binned_event_time_leads" and row["status"] == "estimated"
+    assert (row["statistic"], row["df"], row["f_statistic"], row["df_denominator"], row["n_clusters"]) == (
+        pytest.approx(0.4), 1, pytest.approx(0.3), 3, 4)
+    assert row["p_value"] == pytest.approx(0.6220, abs=1e-4) and row["p_value_chi2"] == pytest.approx(0.5271, abs=1e-4)
+    assert "F(1, 3)" in row["detail"]
 
 
 def zero_width_panel() -> pl.DataFrame:

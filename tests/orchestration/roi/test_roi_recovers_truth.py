@@ -19,6 +19,10 @@ locations in the 90 days before their go-live), and per wave we derive it the sa
 the sampling noise of both windows a second time (and the pre window is only 90 days), while the DiD
 interval already accounts for the noise of the estimate against a fixed truth.
 
+patient_response_rate: the truth is on the metric's scale (platform minus the eConfirmation SMS the
+clinics would have kept, 72-hour rule; docs/roi.md); the interval must cover it, and also the DiD's limit on the
+data as recorded (which separates an estimator fault from a simulation artefact if the two ever drift apart).
+
 Drop size: LOCATIONS locations, HISTORY_DAYS days of history, seed SEED — the smallest drop for which the
 check held on every seed tried (see docs/roi.md "Validation on generated drops" for the numbers per seed).
 """
@@ -104,13 +108,26 @@ def test_every_wave_has_a_no_show_estimate(with_effect: dict) -> None:
 
 
 def test_patient_response_effect_is_positive(with_effect: dict) -> None:
-    # The generator raises the reply probability by 30% (relative) from go-live. Its recorded
-    # expected_abs_change (0.3 x mean SMS reply probability) is not on the metric's scale: the metric is
-    # answered / attempted outreach, pre-live only at Open Dental eConfirmation clinics (SMS reminders only),
-    # post-live every channel and message type. So only the direction is checked here (see docs/roi.md).
     row = _effect(with_effect["published"], "roi_effects_overall", "patient_response_rate")
     assert row["status"] == "estimated", row
     assert row["ci_low"] > 0, row
+
+
+def test_patient_response_interval_covers_the_did_limit_on_the_recorded_data(with_effect: dict) -> None:
+    # The estimator check: effects.json also records what the DiD converges to on the drop as recorded (its four
+    # pooled means per cell from the generator's expected answered shares, as the drop records them).
+    limit = with_effect["truth"]["metrics"]["patient_response_rate"]["did_limit_on_recorded_data"]
+    row = _effect(with_effect["published"], "roi_effects_overall", "patient_response_rate")
+    assert row["ci_low"] <= limit <= row["ci_high"], (row, limit)
+
+
+def test_patient_response_interval_covers_truth(with_effect: dict) -> None:
+    # The truth on the metric's scale (connectors/generator/truth.py, docs/roi.md): over the (go-live week, week)
+    # cells of the eConfirmation clinics, expected answered share per attempt with the platform minus with the
+    # eConfirmation SMS they would have kept, 72-hour rule, cells weighted by group size as the ATT.
+    truth = with_effect["truth"]["metrics"]["patient_response_rate"]["expected_abs_change"]
+    row = _effect(with_effect["published"], "roi_effects_overall", "patient_response_rate")
+    assert row["ci_low"] <= truth <= row["ci_high"], (row, truth)
 
 
 def test_no_effect_interval_covers_zero(without_effect: dict) -> None:
@@ -129,6 +146,18 @@ def test_binned_pretrend_test_is_estimable_on_the_weekly_panel(with_effect: dict
     con.close()
     assert rows["binned_event_time_leads"] == ("estimated", 6, True), rows
     assert rows["event_time_leads"][0] == "not estimable", rows
+
+
+def test_no_show_pretrend_does_not_reject_with_the_small_sample_reference(with_effect: dict) -> None:
+    # The generator plants no pre-trend. With 20 locations the asymptotic chi2(6) reference over-rejected
+    # (W = 16.7, p = 0.011); Hotelling's F(6, 20 - 6) reference gives F = 16.7 * 14 / (6 * 20) = 1.94, p = 0.14.
+    con = duckdb.connect(str(with_effect["published"]), read_only=True)
+    row = con.execute("select p_value, p_value_chi2, n_clusters, df_denominator from roi_pretrend "
+                      "where outcome = 'no_show_rate' and is_primary").fetchall()[0]
+    con.close()
+    p, p_chi2, g, df2 = row
+    assert (g, df2) == (20, 14), row
+    assert p > 0.05 and p_chi2 < p, row
 
 
 def test_per_wave_money_has_intervals(with_effect: dict) -> None:
