@@ -56,22 +56,22 @@ slots as (
 
 ),
 
-closing_events as (
+slot_events as (
 
-    select source_id, appointment_id, slot_start, event_type, event_at, time_source
+    -- one hash aggregate per slot instead of a sorting window plus a second aggregate (and one join fewer): at
+    -- 1,500 locations the window, the aggregate and their two hash joins did not fit DuckDB's memory limit together
+    select
+        source_id,
+        appointment_id,
+        slot_start,
+        -- the earliest closing event; ties: the lower closing_precedence (missed, cancelled, ... moved)
+        arg_min(
+            struct_pack(event_type := event_type, event_at := event_at, time_source := time_source),
+            struct_pack(event_at := event_at, closing_precedence := closing_precedence)
+        ) filter (where closing_precedence > 0) as closing_event,
+        min(event_at) filter (where event_type = 'completed') as completed_recorded_at
     from events
-    where closing_precedence > 0
-    qualify row_number() over (
-        partition by source_id, appointment_id, slot_start order by event_at, closing_precedence
-    ) = 1
-
-),
-
-completions as (
-
-    select source_id, appointment_id, slot_start, min(event_at) as completed_recorded_at
-    from events
-    where event_type = 'completed'
+    where closing_precedence > 0 or event_type = 'completed'
     group by source_id, appointment_id, slot_start
 
 ),
@@ -94,22 +94,19 @@ joined as (
         ) as slot_seq,
         patients.patient_key,
         bookings.appointment_booked_at,
-        closing_events.event_type as closing_event_type,
-        closing_events.event_at as closing_event_at,
-        closing_events.time_source as closing_time_source,
-        completions.completed_recorded_at,
-        completions.slot_start is not null as is_completed
+        slot_events.closing_event.event_type as closing_event_type,
+        slot_events.closing_event.event_at as closing_event_at,
+        slot_events.closing_event.time_source as closing_time_source,
+        slot_events.completed_recorded_at,
+        slot_events.completed_recorded_at is not null as is_completed
     from slots
     left join patients
         on patients.source_id = slots.source_id and patients.appointment_id = slots.appointment_id
     left join bookings
         on bookings.source_id = slots.source_id and bookings.appointment_id = slots.appointment_id
-    left join closing_events
-        on closing_events.source_id = slots.source_id and closing_events.appointment_id = slots.appointment_id
-        and closing_events.slot_start = slots.slot_start
-    left join completions
-        on completions.source_id = slots.source_id and completions.appointment_id = slots.appointment_id
-        and completions.slot_start = slots.slot_start
+    left join slot_events
+        on slot_events.source_id = slots.source_id and slot_events.appointment_id = slots.appointment_id
+        and slot_events.slot_start = slots.slot_start
 
 ),
 
