@@ -97,22 +97,23 @@ def model_yaml(vendor: str, tname: str, table: dict) -> dict:
     name = f"stg_{vendor}__{tname}"
     required = {k.lower() for k in table.get("required", {})} - {n.lower() for n in table.get("nullable", [])}
     pid = PATIENT_ID.get((vendor, tname))
-    cols = [{"name": "source_id", "data_tests": ["not_null"]},
-            {"name": "source_file", "data_tests": ["not_null"]},
-            {"name": "is_deleted_version", "data_tests": ["not_null"]}]
-    for k in keys:
-        cols.append({"name": k, "data_tests": ["not_null"]})
+    # one grouped not_null_columns test per filter (tests/generic/not_null_columns.sql: one scan, one dbt node)
+    always = ["source_id", "source_file", "is_deleted_version", *keys]
     # required non-key values: a synthetic deleted version may carry NULLs, so only live versions are tested
-    live_only = {"not_null": {"config": {"where": "not is_deleted_version"}}}
+    live = []
     for c in sorted(required - set(keys) - ({pid} if pid else set())):
         if table.get("required", {}).get(next(k for k in table["required"] if k.lower() == c)) in ("dt_or_tstz", "date_or_tstz"):
             continue
-        cols.append({"name": c, "data_tests": [live_only]})
+        live.append(c)
+    cols = []
     if pid and "patient_key" not in keys:
-        entry = {"name": "patient_key", "description": f"pseudonymize(source_id, {pid})"}
+        cols.append({"name": "patient_key", "description": f"pseudonymize(source_id, {pid})"})
         if vendor != "opendental":  # Open Dental foreign key 0 = none -> NULL patient_key is legitimate
-            entry["data_tests"] = [live_only]
-        cols.append(entry)
+            live.append("patient_key")
+    grouped = [{"not_null_columns": {"arguments": {"columns": always}}}]
+    if live:
+        grouped.append({"not_null_columns": {"arguments": {"columns": live},
+                                             "config": {"where": "not is_deleted_version"}}})
     grain = (f"one row per raw version: ({', '.join(keys) or 'whole row'}) per extract "
              f"(source_id, source_file, source_line; source_line NULL for a synthetic deleted version)")
     return {
@@ -120,8 +121,8 @@ def model_yaml(vendor: str, tname: str, table: dict) -> dict:
         "description": f"Staging of raw.{vendor}__{tname}. Grain: {grain}. Rename and lineage only"
                        + ("; patient id replaced by patient_key." if pid else "."),
         "data_tests": [{"unique_combination_of_columns": {"arguments": {
-            "combination_of_columns": ["source_id", "source_file", "source_line", *keys]}}}],
-        "columns": cols,
+            "combination_of_columns": ["source_id", "source_file", "source_line", *keys]}}}, *grouped],
+        **({"columns": cols} if cols else {}),
     }
 
 
