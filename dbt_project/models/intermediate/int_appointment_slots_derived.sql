@@ -8,27 +8,17 @@
 --                 unscheduled, moved; later ones are ignored
 --   booked_at     when the slot was created: the appointment's booking for its first slot, the move that opened it
 --                 for a later slot (the previous slot's closing `moved` event), else the first version holding it
+{#- Shape (issue 8): no hash joins. Versions and events are stacked and grouped once per (appointment, start);
+    the appointment-level values (patient, booking) come from a window over the appointment's groups. At 1,500
+    locations the earlier form (four ~30M-row hash tables joined in one pipeline) ran out of DuckDB's memory limit
+    even at 8GB, while the aggregate and the windows spill. -#}
 {%- set vendors = ['opendental', 'eaglesoft', 'dentrix'] %}
-with slot_versions as (
+with versions as (
 
     {%- for vendor in vendors %}
     select vendor, source_id, appointment_id, version_seq, version_at, location_id, patient_key,
-        start_at, end_at
+        start_at, end_at, is_slot_bearing
     from {{ ref('int_' ~ vendor ~ '_appointment_versions_sequenced') }}
-    where is_slot_bearing
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-
-),
-
-patients as (
-
-    -- the appointment's patient: its latest version that names one (synthetic deleted versions do not)
-    {%- for vendor in vendors %}
-    select source_id, appointment_id, max_by(patient_key, version_seq) as patient_key
-    from {{ ref('int_' ~ vendor ~ '_appointment_versions_sequenced') }}
-    where patient_key is not null
-    group by source_id, appointment_id
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
@@ -40,73 +30,109 @@ events as (
 
 ),
 
-slots as (
+stacked as (
 
+    -- every version (a slot-bearing one under its start, the others under NULL) and the events that matter here
     select
-        vendor,
         source_id,
         appointment_id,
-        start_at as slot_start,
-        max_by(location_id, version_seq) as location_id,
-        max_by(end_at, version_seq) filter (where end_at is not null) as slot_end,
-        min(version_at) as first_seen_at,
-        min(version_seq) as first_version_seq
-    from slot_versions
-    group by vendor, source_id, appointment_id, start_at
+        case when is_slot_bearing then start_at end as slot_start,
+        is_slot_bearing,
+        vendor,
+        version_seq,
+        version_at,
+        location_id,
+        patient_key,
+        end_at,
+        cast(null as varchar) as event_type,
+        cast(null as timestamp) as event_at,
+        cast(null as varchar) as time_source,
+        cast(null as integer) as closing_precedence
+    from versions
 
-),
+    union all
 
-slot_events as (
-
-    -- one hash aggregate per slot instead of a sorting window plus a second aggregate (and one join fewer): at
-    -- 1,500 locations the window, the aggregate and their two hash joins did not fit DuckDB's memory limit together
     select
         source_id,
         appointment_id,
         slot_start,
-        -- the earliest closing event; ties: the lower closing_precedence (missed, cancelled, ... moved)
+        false,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        event_type,
+        event_at,
+        time_source,
+        closing_precedence
+    from events
+    where closing_precedence > 0 or event_type in ('completed', 'booked')
+
+),
+
+grouped as (
+
+    select
+        source_id,
+        appointment_id,
+        slot_start,
+        count(*) filter (where is_slot_bearing) > 0 as is_slot,
+        max(vendor) filter (where is_slot_bearing) as vendor,
+        max_by(location_id, version_seq) filter (where is_slot_bearing) as location_id,
+        max_by(end_at, version_seq) filter (where is_slot_bearing and end_at is not null) as slot_end,
+        min(version_at) filter (where is_slot_bearing) as first_seen_at,
+        min(version_seq) filter (where is_slot_bearing) as first_version_seq,
+        -- the group's latest version naming a patient (any version: synthetic deleted ones name none)
+        max_by(patient_key, version_seq) filter (where patient_key is not null) as group_patient_key,
+        max(version_seq) filter (where patient_key is not null) as group_patient_seq,
+        -- the earliest closing event of the slot; ties: the lower closing_precedence (missed, cancelled, ... moved)
         arg_min(
             struct_pack(event_type := event_type, event_at := event_at, time_source := time_source),
             struct_pack(event_at := event_at, closing_precedence := closing_precedence)
         ) filter (where closing_precedence > 0) as closing_event,
-        min(event_at) filter (where event_type = 'completed') as completed_recorded_at
-    from events
-    where closing_precedence > 0 or event_type = 'completed'
+        min(event_at) filter (where event_type = 'completed') as completed_recorded_at,
+        min(event_at) filter (where event_type = 'booked') as group_booked_at
+    from stacked
     group by source_id, appointment_id, slot_start
 
 ),
 
-bookings as (
+appointment_values as (
 
-    select source_id, appointment_id, min(event_at) as appointment_booked_at
-    from events
-    where event_type = 'booked'
-    group by source_id, appointment_id
+    -- the appointment's patient (its latest version naming one) and booking (its earliest booked event), over all
+    -- of its groups
+    select
+        *,
+        arg_max(group_patient_key, group_patient_seq) over by_appointment as patient_key,
+        min(group_booked_at) over by_appointment as appointment_booked_at
+    from grouped
+    window by_appointment as (partition by source_id, appointment_id)
 
 ),
 
 joined as (
 
     select
-        slots.*,
-        row_number() over (
-            partition by slots.source_id, slots.appointment_id order by slots.first_version_seq
-        ) as slot_seq,
-        patients.patient_key,
-        bookings.appointment_booked_at,
-        slot_events.closing_event.event_type as closing_event_type,
-        slot_events.closing_event.event_at as closing_event_at,
-        slot_events.closing_event.time_source as closing_time_source,
-        slot_events.completed_recorded_at,
-        slot_events.completed_recorded_at is not null as is_completed
-    from slots
-    left join patients
-        on patients.source_id = slots.source_id and patients.appointment_id = slots.appointment_id
-    left join bookings
-        on bookings.source_id = slots.source_id and bookings.appointment_id = slots.appointment_id
-    left join slot_events
-        on slot_events.source_id = slots.source_id and slot_events.appointment_id = slots.appointment_id
-        and slot_events.slot_start = slots.slot_start
+        vendor,
+        source_id,
+        appointment_id,
+        slot_start,
+        location_id,
+        slot_end,
+        first_seen_at,
+        first_version_seq,
+        row_number() over (partition by source_id, appointment_id order by first_version_seq) as slot_seq,
+        patient_key,
+        appointment_booked_at,
+        closing_event.event_type as closing_event_type,
+        closing_event.event_at as closing_event_at,
+        closing_event.time_source as closing_time_source,
+        completed_recorded_at,
+        completed_recorded_at is not null as is_completed
+    from appointment_values
+    where is_slot
 
 ),
 
