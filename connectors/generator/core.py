@@ -294,8 +294,8 @@ def _effects(plan: Plan, traits: dict, stats: list[dict], resp_att: dict) -> dic
                 "expected_abs_change": resp_att["overall"],
                 "by_wave": resp_att["by_wave"],
                 "n_cells": resp_att["n_cells"],
-                # Diagnostic: the value the DiD converges to on the drop as recorded, where eConfirmation replies
-                # arriving after go-live are cut (vendors._od_sms), which lowers the base week g - 1.
+                # Diagnostic: the value the DiD converges to on the drop as recorded (the eConfirmation feed as
+                # vendors._od_sms writes it); it separates an estimator fault from a simulation artefact.
                 "did_limit_on_recorded_data": resp_att["did_limit_on_recorded_data"],
                 "did_limit_on_recorded_data_by_wave": resp_att["did_limit_on_recorded_data_by_wave"],
                 "estimand": "ATT over (go-live week, week) cells of the eConfirmation clinics (the only ones with pre-live "

@@ -181,7 +181,8 @@ def response_att(weekly: pl.DataFrame, locations: list[Location], asof_day: int)
                 return sum(src[(i, week)][1] for i in ids) / sum(src[(i, week)][0] for i in ids)
 
             # What the DiD cell converges to on the recorded data: the four pooled means of its formula, with
-            # the eConfirmation replies cut at go-live as the drop records them (diagnostic, not the truth).
+            # the eConfirmation feed as the drop records it (diagnostic: it equals the truth unless the recorded
+            # base week drifts from the counterfactual, as it did when replies were cut at go-live).
             did = (e_p / a_p - pooled(obs, tr, g - 7)) - (pooled(obs, ctrl, t) - pooled(obs, ctrl, g - 7))
             cells.append((g, t, n_by_group[g], e_p / a_p - e_c / a_c, did))
 

@@ -38,7 +38,7 @@ import pytest
 
 from pipeline_refresh import generate_and_refresh
 
-# Not marked slow (two generated drops through every asset, ~4 min): it is issue 6's proof, the default run keeps it.
+# Not marked slow (two generated drops through every asset, 4-8 min): it is issue 6's proof, the default run keeps it.
 
 LOCATIONS = 20
 HISTORY_DAYS = 500
