@@ -579,7 +579,7 @@ def write_markdown(results: dict[str, object]) -> None:
             f"| {mib(roi and roi['peak_rss'])} | {s_(db and db['wall_s'])} | {mib(db and db['peak_rss'])} |")
     pages = sorted({p for m in sizes.values() for p in m.get("dashboard", {}).get("parsed", {})})
     if pages:
-        lines += ["", "Dashboard first render per page (cold caches, inside the process; median of runs), seconds:", "",
+        lines += ["", "Dashboard first render per page (app running, data caches emptied, every query cold; median of runs), seconds:", "",
                   "| page | " + " | ".join(f"{int(s):,} locations" for s in sizes) + " |",
                   "|---|" + "---:|" * len(sizes)]
         for p in pages:

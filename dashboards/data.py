@@ -170,26 +170,49 @@ def read_mart(
     *,
     equals: dict[str, object] | None = None,
     order_by: list[str] | None = None,
+    where: str | None = None,
+    latest: str | None = None,
+    recent_days: tuple[str, int] | None = None,
+    descending: bool = False,
 ) -> pd.DataFrame:
     """Rows of mart `name` the viewer may see (only marts; region filter applied here, never by the page).
 
     `columns` defaults to every column (patient-identifier-like columns are never returned); `equals` adds
-    `column = value` filters; `order_by` sorts. Raises MartMissingError for a missing mart or column.
+    `column = value` filters; `order_by` sorts (`descending` reverses it). Filters that keep large marts out of
+    pandas (1,500 locations: a page reads what it shows, not the mart):
+    `where` is a fixed SQL predicate over the mart's columns written in page code (never built from user
+    input); `latest` keeps the rows whose `latest` column equals its maximum among the viewer's rows (e.g. the
+    latest data-quality run); `recent_days=(column, n)` keeps rows within n days of that date column's maximum
+    (both maxima are taken before `where`, so "the last 30 days" ends on the latest day, whatever `where` keeps).
+    Every filter applies to the region-restricted rows, so none can widen what the viewer may read. Raises
+    MartMissingError for a missing mart or column.
     """
     if name not in list_marts():
         raise MartMissingError(name)
     available = mart_columns(name)
     cols = list(columns or available)
-    unknown = [c for c in cols + list(equals or {}) + list(order_by or []) if c not in available]
+    named = list(equals or {}) + list(order_by or []) + [c for c in (latest, recent_days and recent_days[0]) if c]
+    unknown = [c for c in cols + named if c not in available]
     if unknown:
         raise MartMissingError(f"{name} has no column(s) {unknown}")
-    src, params = _source(name, cols)
+    filtered = bool(where or latest or recent_days)
+    # The filters may read columns the page does not select, so they apply to the restricted rows themselves.
+    src, params = _source(name, None if filtered else cols)
+    if filtered:
+        conds = [f"({where})"] if where else []
+        if latest:
+            conds.append(f"{_quote(latest)} = (select max({_quote(latest)}) from v)")
+        if recent_days:
+            col, days = _quote(recent_days[0]), int(recent_days[1])
+            conds.append(f"{col} > (select max({col}) from v) - {days} * interval 1 day")
+        src = f"(with v as (select * from {src} r) select * from v where {' and '.join(conds)})"
     sql = f"select {', '.join(_quote(c) for c in cols)} from {src} t"
     if equals:
         sql += " where " + " and ".join(f"{_quote(c)} = ?" for c in equals)
         params = params + tuple(equals.values())
     if order_by:
-        sql += " order by " + ", ".join(_quote(c) for c in order_by)
+        direction = " desc" if descending else ""
+        sql += " order by " + ", ".join(_quote(c) + direction for c in order_by)
     return _run(sql, params)
 
 
@@ -520,6 +543,59 @@ def board_rollout() -> pd.DataFrame:
 
 
 # --- operations / regional helpers -------------------------------------------------------------------------
+
+ROLLBACK_FLAGS = {"sync_trigger": "sync", "incident_trigger": "incident", "downtime_trigger": "downtime"}
+
+
+def rollback_trigger_counts() -> pd.DataFrame:
+    """Locations with each rollback trigger per monitored day (viewer's locations), counted in DuckDB.
+
+    Columns: monitor_date, trigger ('sync' | 'incident' | 'downtime'), locations. Only (day, trigger) pairs
+    with at least one location; the per-location-day mart (~240k rows at 1,500 locations) never reaches pandas.
+    """
+    name = "rpt_rollback_monitor"
+    if not has_mart(name, ["monitor_date"]):
+        raise MartMissingError(name)
+    present = [c for c in ROLLBACK_FLAGS if c in mart_columns(name)]
+    if not present:
+        return pd.DataFrame({"monitor_date": [], "trigger": [], "locations": []})
+    src, params = _source(name)
+    counts = ", ".join(f"count(*) filter (where {_quote(c)}) as {_quote(ROLLBACK_FLAGS[c])}" for c in present)
+    names = ", ".join(_quote(ROLLBACK_FLAGS[c]) for c in present)
+    return _run(
+        f"""
+        with per_day as (select monitor_date, {counts} from {src} t group by monitor_date),
+        long as (unpivot per_day on {names} into name "trigger" value locations)
+        select monitor_date, "trigger", locations from long where locations > 0 order by monitor_date, "trigger"
+        """,
+        params,
+    )
+
+
+DQ_HISTORY = "rpt_dq_location_score_history"
+
+
+def dq_score_trend() -> pd.DataFrame:
+    """Score distribution of the viewer's locations per data-quality run, computed in DuckDB.
+
+    One row per run: run_at, as_of_date, locations, flagged, median_score, p10_score (10th percentile),
+    min_score. For many locations this is the readable trend; one line per location is not.
+    """
+    if not has_mart(DQ_HISTORY, ["run_at", "location_id", "score"]):
+        raise MartMissingError(DQ_HISTORY)
+    cols = set(mart_columns(DQ_HISTORY))
+    src, params = _source(DQ_HISTORY)
+    as_of = "max(as_of_date)" if "as_of_date" in cols else "cast(null as date)"
+    flagged = "count(*) filter (where is_flagged)" if "is_flagged" in cols else "cast(null as bigint)"
+    return _run(
+        f"""
+        select run_at, {as_of} as as_of_date, count(distinct location_id) as locations, {flagged} as flagged,
+               median(score) as median_score, quantile_cont(score, 0.1) as p10_score, min(score) as min_score
+        from {src} t where score is not null
+        group by run_at order by run_at
+        """,
+        params,
+    )
 
 def location_freshness() -> pd.DataFrame:
     """Per visible location: its PMS source's latest loaded extract, days behind the as-of date, stale flag."""

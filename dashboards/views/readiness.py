@@ -34,18 +34,41 @@ def matrix_section() -> None:
         st.info("No readiness scores for your locations yet.")
         return
     factor_cols = [c for c in FACTORS if c in df.columns]
-    long = df.melt(id_vars=["location_id"], value_vars=factor_cols, var_name="factor", value_name="score")
+    shown, scope = _heatmap_rows(df)
+    long = shown.melt(id_vars=["location_id"], value_vars=factor_cols, var_name="factor", value_name="score")
     long["factor"] = long["factor"].map(FACTORS)
     long["score"] = pd.to_numeric(long["score"], errors="coerce")
-    order = df.sort_values("composite", ascending=False)["location_id"].tolist() if "composite" in df else None
-    long["location_id"] = pd.Categorical(long["location_id"], categories=order or sorted(df["location_id"]))
+    order = shown["location_id"].tolist()
+    long["location_id"] = pd.Categorical(long["location_id"], categories=order)
     st.altair_chart(
         charts.heatmap(long.sort_values("location_id"), x="factor", y="location_id", value="score",
-                       title="Readiness factors and composite per location (1 = weak, 5 = strong)",
+                       title=f"Readiness factors and composite per location{scope} (1 = weak, 5 = strong)",
                        legend_title="Score (1–5)", domain=(1, 5)),
         width="stretch",
     )
     ui.table(ui.lists_as_text(df), "readiness matrix")
+
+
+HEATMAP_MAX = 40  # rows of the heat map; the table below keeps every location
+
+
+def _heatmap_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The locations the heat map draws (by composite, best first) and a title suffix naming the choice.
+
+    Up to HEATMAP_MAX locations are all drawn; beyond that (1,500 locations would be a 1,500-row picture) the
+    viewer picks the strongest or weakest HEATMAP_MAX, or one region (every location of it).
+    """
+    ranked = df.sort_values(["composite", "location_id"], ascending=[False, True]) if "composite" in df else df
+    if len(df) <= HEATMAP_MAX:
+        return ranked, ""
+    regions = sorted(df["region"].dropna().unique()) if "region" in df.columns else []
+    choices = [f"{HEATMAP_MAX} highest composite", f"{HEATMAP_MAX} lowest composite"] + [f"region {r}" for r in regions]
+    pick = st.selectbox("Heat map of", choices, index=0, key="readiness_heatmap_rows")
+    if pick.startswith("region "):  # a region is what a person reads through: all of its locations
+        return ranked[ranked["region"] == pick.removeprefix("region ")], f", {pick}"
+    if pick.endswith("lowest composite"):
+        return ranked.tail(HEATMAP_MAX), f": the {HEATMAP_MAX} lowest of {len(df)}"
+    return ranked.head(HEATMAP_MAX), f": the {HEATMAP_MAX} highest of {len(df)}"
 
 
 def plan_section() -> None:
@@ -57,8 +80,10 @@ def plan_section() -> None:
     st.subheader("Proposed waves")
     if not plan.empty and "planned_wave" in plan.columns:
         summary = plan.assign(planned_wave=plan["planned_wave"].astype("string").fillna(plan.get("plan_group", "")))
-        st.caption(" · ".join(f"{k}: {', '.join(v)}" for k, v in
-                              summary.groupby("planned_wave")["location_id"].apply(list).items()))
+        groups = summary.groupby("planned_wave")["location_id"].apply(list)
+        # Ids for a readable few; counts when a wave holds dozens (the table lists them).
+        st.caption(" · ".join(f"{k}: {', '.join(v)}" if len(v) <= 12 else f"{k}: {len(v)} locations"
+                              for k, v in groups.items()))
     ui.table(plan, "proposed waves")
     st.markdown("**Wave 1 constraint check** (≥ 1 high-volume, ≥ 1 low-to-moderate volume, ≥ 1 on the most "
                 "common PMS, ≥ 2 regions; every member eligible)")
