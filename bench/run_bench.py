@@ -55,6 +55,7 @@ TARGET_FULL_S = 15 * 60
 TARGET_PEAK_BYTES = 8 * 10**9
 TARGET_INCREMENTAL_SHARE = 0.10
 TARGET_OVERHEAD_S = 30.0
+TARGET_PAGE_S = 2.0
 OVERHEAD_SIZE = 30
 
 
@@ -503,6 +504,15 @@ def targets(sizes: dict[str, dict]) -> list[str]:
             ov < TARGET_OVERHEAD_S)
     else:
         row(f"Dagster + dbt fixed overhead < 30 s ({OVERHEAD_SIZE} locations)", "–", None)
+    # Issue 7's target, recorded in the same table: every page's first render under 2 s at 1,500 locations.
+    pages = {p: t for p, t in big.get("dashboard", {}).get("parsed", {}).items() if p != "app_startup"}
+    if pages:
+        slowest = max(pages, key=pages.get)
+        row(f"every dashboard page's first render < {TARGET_PAGE_S:.0f} s at {TARGET_SIZE:,} locations (issue 7)",
+            f"slowest {slowest} {pages[slowest]:.2f} s", pages[slowest] < TARGET_PAGE_S)
+    else:
+        row(f"every dashboard page's first render < {TARGET_PAGE_S:.0f} s at {TARGET_SIZE:,} locations (issue 7)",
+            "–", None)
     return lines
 
 
@@ -579,7 +589,8 @@ def write_markdown(results: dict[str, object]) -> None:
             f"| {mib(roi and roi['peak_rss'])} | {s_(db and db['wall_s'])} | {mib(db and db['peak_rss'])} |")
     pages = sorted({p for m in sizes.values() for p in m.get("dashboard", {}).get("parsed", {})})
     if pages:
-        lines += ["", "Dashboard first render per page (app running, data caches emptied, every query cold; median of runs), seconds:", "",
+        lines += ["", ("Dashboard first render per page (app running, data caches emptied, every query cold; median of runs; "
+                              "app_startup = starting the app with its default page, not a page), seconds:"), "",
                   "| page | " + " | ".join(f"{int(s):,} locations" for s in sizes) + " |",
                   "|---|" + "---:|" * len(sizes)]
         for p in pages:
