@@ -1,5 +1,6 @@
 """Incremental dbt build: yesterday's warehouse + today's extracts (incremental load, incremental models) must
-hold exactly what a full load and full build of today's drop holds, for every appointment-version and slot model."""
+hold exactly what a full load and full build of today's drop holds, for every appointment-version and slot model
+and the data-quality appointment versions (int_dq__appointments)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,17 @@ from dbt_raw_warehouse import REPO, run_dbt
 
 FIXTURE = REPO / "tests" / "fixtures" / "drop_small"
 NEW_DAY = "2026-03-15"
-SELECT = ["--select", "+fct_appointment_slots", "int_appointments_unmapped", "--indirect-selection", "cautious"]
+SELECT = ["--select", "+fct_appointment_slots", "int_appointments_unmapped", "+int_dq__appointments",
+          "--indirect-selection", "cautious"]
 VENDORS = ("opendental", "eaglesoft", "dentrix")
 COMPARED = [f"intermediate.int_{v}_appointment_versions_{step}" for v in VENDORS for step in ("located", "sequenced")]
-COMPARED += ["intermediate.int_appointment_slots", "marts.fct_appointment_slots"]
+COMPARED += ["intermediate.int_appointment_slots", "marts.fct_appointment_slots", "intermediate.int_dq__appointments"]
+# the models incremental by load (macros/incremental_by_load.sql); the slot models are rebuilt
+INCREMENTAL = [t.split(".")[1] for t in COMPARED if "appointment_versions" in t or "int_dq__" in t]
+# Today's Eaglesoft folder also moves chair 3 (E2's chair; E2 is in no later appointment file) from practice 20
+# (LOC-004 in locations.csv) to practice 10 (LOC-003): every appointment in that chair must be relocated.
+MOVED_CHAIR = "3,10,Op A\n"
+OTHER_CHAIRS = "1,10,Op 1\n2,10,Op 2\n"  # as on 2026-03-01 (a full extract lists every chair)
 
 
 def _load(path: Path, drop: Path, *, incremental: bool) -> None:
@@ -56,26 +64,55 @@ def _count_watermarks(path: Path) -> dict[str, int]:
         con.close()
 
 
-@pytest.fixture(params=["delta", pytest.param("full", marks=pytest.mark.slow)])
-def drops(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(yesterday's drop, today's drop): the fixture without / with its last extract date.
+@pytest.fixture(params=["delta", pytest.param("full", marks=pytest.mark.slow),
+                        pytest.param("registry", marks=pytest.mark.slow)])
+def drops(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    """(yesterday's drop, today's drop, case): the fixture without / with its last extract date.
 
     delta: the new PMS folders are deltas, so the sources are appended to (the daily case); full: they are the
-    fixture's full extracts, so each source is reloaded (its rows replaced: the models drop and recompute it).
+    fixture's full extracts, so each source is reloaded (its rows replaced: the models drop and recompute it);
+    registry: deltas as in `delta`, but locations.csv changed too, so the whole drop is reloaded (a full load:
+    the models drop and recompute everything).
     """
     root = tmp_path_factory.mktemp("incremental_drops")
     today = root / "today"
     shutil.copytree(FIXTURE, today)
-    if request.param == "delta":
+    if request.param in ("delta", "registry"):
         for manifest in today.rglob(f"{NEW_DAY}/_manifest.json"):
             manifest.write_text('{"mode": "delta"}')
+    chairs = "chair_num,practice_id,description\n" + (OTHER_CHAIRS if request.param == "full" else "") + MOVED_CHAIR
+    (today / "pms" / "es_main" / NEW_DAY / "chairs.csv").write_text(chairs)
     yesterday = root / "yesterday"
     shutil.copytree(today, yesterday, ignore=lambda folder, names: [n for n in names if n == NEW_DAY])
-    return yesterday, today
+    if request.param == "registry":  # today's registry only (a name: no row changes location)
+        registry = today / "locations.csv"
+        registry.write_text(registry.read_text().replace("Birch Family Dentistry", "Birch Family Dental"))
+    return yesterday, today, request.param
 
 
-def test_incremental_build_equals_full_build(drops: tuple[Path, Path], tmp_path: Path) -> None:
-    yesterday, today = drops
+def _dq_location(path: Path, source_id: str, appointment_id: str, extract_date: str) -> str | None:
+    """int_dq__appointments' location of one appointment version."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.sql(
+            "select location_id from intermediate.int_dq__appointments where source_id = ? and appointment_id = ? "
+            "and extract_date = ?", params=[source_id, appointment_id, extract_date]).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def _last_load(path: Path) -> tuple[str, list[str], list[str]]:
+    """kind, reloaded_units, appended_units of the newest load."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.sql("select kind, reloaded_units, appended_units from meta.loads order by load_seq desc limit 1"
+                       ).fetchall()[0]
+    finally:
+        con.close()
+
+
+def test_incremental_build_equals_full_build(drops: tuple[Path, Path, str], tmp_path: Path) -> None:
+    yesterday, today, case = drops
     # the daily path: yesterday loaded and built, then today's folders arrive in the same drop folder
     daily_drop = tmp_path / "drop"
     shutil.copytree(yesterday, daily_drop)
@@ -83,9 +120,22 @@ def test_incremental_build_equals_full_build(drops: tuple[Path, Path], tmp_path:
     _load(daily, daily_drop, incremental=False)
     _build(daily)
     before = {t: _rows(daily, t) for t in COMPARED}
+    # E2 (es_main, chair 3 on 2026-03-01) sits at practice 20 = LOC-004 until today's chairs row
+    assert _dq_location(daily, "es_main", "E2", "2026-03-01") == "LOC-004"
     for folder in today.rglob(NEW_DAY):
         shutil.copytree(folder, daily_drop / folder.relative_to(today))
+    if case == "registry":  # (copying rewrites the file's mtime, which alone makes the next load a full one)
+        shutil.copy(today / "locations.csv", daily_drop / "locations.csv")
     _load(daily, daily_drop, incremental=True)
+    # each case exercises the path it names: append to the sources / reload the PMS sources / full load
+    kind, reloaded, appended = _last_load(daily)
+    pms = ["dx_one", "es_main", "od_main"]
+    if case == "delta":
+        assert kind == "incremental" and set(pms) <= set(appended) and not set(pms) & set(reloaded)
+    elif case == "full":
+        assert kind == "incremental" and set(pms) <= set(reloaded)
+    else:
+        assert kind == "full"
     _build(daily)
 
     full = tmp_path / "full.duckdb"
@@ -94,9 +144,10 @@ def test_incremental_build_equals_full_build(drops: tuple[Path, Path], tmp_path:
 
     for table in COMPARED:
         assert _rows(daily, table) == _rows(full, table), table
+    # the chair move relocated E2 although no appointment row of E2 came today (practice 10 = LOC-003)
+    assert _dq_location(daily, "es_main", "E2", "2026-03-01") == "LOC-003"
     # the new day changed appointments (else this test would prove nothing) ...
     assert any(_rows(daily, t) != before[t] for t in COMPARED)
     # ... and every incremental model recorded that it processed both loads
     marks = _count_watermarks(daily)
-    assert {m: marks[m] for m in marks if "appointment_versions" in m} == {
-        t.split(".")[1]: 2 for t in COMPARED if "appointment_versions" in t}
+    assert {m: marks.get(m) for m in INCREMENTAL} == {m: 2 for m in INCREMENTAL}

@@ -1,3 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_current_appointments() }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
+-- Incremental by load (macros/incremental_by_load.sql): a daily refresh deletes and recomputes, from all of their
+-- versions of all three vendors, only the appointments a pending load brought a current-state row of (or, for
+-- Eaglesoft, a row of their chair), and every appointment of a reloaded unit (all, after a full load).
 -- Appointment versions of the three PMSs' current-state tables (Open Dental `appointment`, Eaglesoft
 -- `appointment`, Dentrix `v_appt`) in one vendor-neutral shape with the row's location, for data-quality checks
 -- only (the slot logic lives in the slots models). One row per raw version, deleted versions included.
@@ -6,23 +15,27 @@
 with od_appointments as (
 
     select * from {{ source('opendental', 'appointment') }}
+    where {{ only_changed_current_appointments('_source_id', 'aptnum') }}
 
 ),
 
 es_appointments as (
 
     select * from {{ source('eaglesoft', 'appointment') }}
+    where {{ only_changed_current_appointments('_source_id', 'appointment_id') }}
 
 ),
 
 dx_appointments as (
 
     select * from {{ source('dentrix', 'v_appt') }}
+    where {{ only_changed_current_appointments('_source_id', 'appointment_id') }}
 
 ),
 
 es_chairs as (
 
+    -- all chair versions, also on an incremental run: the location is the chair's latest practice_id
     select * from {{ ref('stg_eaglesoft__chairs') }}
 
 ),
