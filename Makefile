@@ -36,10 +36,12 @@ help:  ## list the targets
 $(PY):
 	python3 -m venv $(VENV)
 
-# Re-installs only when the lock or pyproject.toml changed (`make setup` is then a no-op).
+# Re-installs only when the lock or pyproject.toml changed (`make setup` is then a no-op). --compile-bytecode: with
+# PYTHONDONTWRITEBYTECODE set (as on CI and these machines) every dagster and dbt process would otherwise compile
+# ~1,900 source files again: ~12 s of a refresh's fixed overhead (docs/benchmarks.md).
 $(STAMP): requirements.lock pyproject.toml | $(PY)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	$(VENV)/bin/uv pip sync --quiet --compile-bytecode --python $(PY) requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e . --no-deps
 	touch $@
 

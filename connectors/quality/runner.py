@@ -1,17 +1,21 @@
 """Run every data-quality check once and append the per-location results to meta.dq_check_results.
 
 Order in a refresh: dbt staging + intermediate (incl. models/intermediate/quality) -> this runner -> dbt
-marts/quality. The runner validates one pandas frame per source table with Great Expectations (location as a
-column), reads the set-based SQL checks from intermediate.int_dq__sql_check_results, adds severity and weight
-from catalog.py and appends one dated row per (check, location). History is never deleted.
+marts/quality. The runner validates each source table with Great Expectations in chunks of about CHUNK_ROWS
+rows (location as a column; chunk boundaries from suites.py keep every compared group in one chunk), adds up
+the per-chunk counts, reads the set-based SQL checks from intermediate.int_dq__sql_check_results, adds severity
+and weight from catalog.py and appends one dated row per (check, location). History is never deleted.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -24,6 +28,17 @@ from connectors.quality.suites import TableSuite, build_suites
 log = logging.getLogger(__name__)
 
 SAMPLE_SIZE = 5  # failing row references kept per (check, location)
+# Rows validated per GX run. One pandas frame of a whole table took ~20 GiB at 1,500 locations (the frame,
+# GX's masks, row-condition copies and COMPLETE index lists); 1M rows keep a chunk near 1 GiB while GX's fixed
+# cost (~70 ms a run) stays negligible (2M: 3.75-4.15 GiB peaks at 1,500 locations). DSO_DQ_CHUNK_ROWS
+# overrides it (tests force many chunks with a tiny value).
+CHUNK_ROWS = 1_000_000
+# DuckDB's memory limit while the runner pulls (lowered only, restored after): evaluating a suite's SQL over a
+# whole table filled the pipeline's 4GB limit at 1,500 locations (peak 4.15 GiB with GX); with 2GB DuckDB
+# spills a little more and the runner peaked at 2.41 GiB. DSO_DQ_DUCKDB_MEMORY_LIMIT overrides it.
+DUCKDB_MEMORY_LIMIT = "2GB"
+_UNITS = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30,
+          "TIB": 2**40}
 
 RESULT_COLUMNS: list[tuple[str, str]] = [
     ("run_id", "VARCHAR"), ("run_at", "TIMESTAMP"), ("as_of_date", "DATE"), ("check_name", "VARCHAR"),
@@ -66,6 +81,8 @@ def _gx_context():  # noqa: ANN202 - GX's context class is an implementation det
     """An ephemeral GX context: in-memory stores, no data-docs site, analytics and progress bars off."""
     # Analytics is also read from the environment when GX is imported: set it before the first import.
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
+    # GX logs every internal registration at INFO (some at import): keep our INFO logs readable
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,
@@ -73,8 +90,6 @@ def _gx_context():  # noqa: ANN202 - GX's context class is an implementation det
         ProgressBarsConfig,
     )
 
-    # GX logs every internal registration at INFO: keep our INFO logs readable
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     config = DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),  # no files at all
         analytics_enabled=False,
@@ -85,18 +100,11 @@ def _gx_context():  # noqa: ANN202 - GX's context class is an implementation det
     return context
 
 
-def _validate(context, suite_def: TableSuite, frame: pd.DataFrame) -> dict[str, tuple[pd.Series, pd.Index]]:  # noqa: ANN001
-    """Validate `frame` with one GX suite; per check: (examined mask, index of failing rows)."""
+def _prepare(context, suite_def: TableSuite):  # noqa: ANN001, ANN202 - GX types are implementation details
+    """Register the table's pandas datasource, suite and validation definition once (reused by every chunk)."""
     import great_expectations as gx
     from great_expectations.expectations.row_conditions import Column
 
-    out: dict[str, tuple[pd.Series, pd.Index]] = {}
-    for e in suite_def.expectations:
-        mask = e.examined(frame).astype(bool)
-        prev = out.get(e.check)
-        out[e.check] = (mask if prev is None else prev[0] | mask, pd.Index([]) if prev is None else prev[1])
-    if frame.empty:
-        return out
     datasource = context.data_sources.add_pandas(f"dq_{suite_def.name}")
     batch_definition = datasource.add_dataframe_asset(suite_def.name).add_batch_definition_whole_dataframe("all")
     suite = context.suites.add(gx.ExpectationSuite(name=f"dq_{suite_def.name}"))
@@ -105,11 +113,42 @@ def _validate(context, suite_def: TableSuite, frame: pd.DataFrame) -> dict[str, 
         if e.when is not None:
             kwargs["row_condition"] = Column(e.when[0]) == e.when[1]
         suite.add_expectation(getattr(gx.expectations, e.gx_type)(**kwargs, meta={"check": e.check}))
-    validation = context.validation_definitions.add(
+    return context.validation_definitions.add(
         gx.ValidationDefinition(name=f"dq_{suite_def.name}", data=batch_definition, suite=suite)
     )
+
+
+def _release(context, validation) -> None:  # noqa: ANN001
+    """Drop what GX keeps after a run: the chunk's frame in the engine's batch cache and the stored result."""
+    # Without this every chunk's frame and COMPLETE result (index lists of every failing row) stay referenced
+    # until the context dies, and memory grows with the table again instead of with the chunk.
+    engine = validation.data.data_asset.datasource.get_execution_engine()
+    engine.batch_manager.reset_batch_cache()
+    engine.batch_manager.batch_data_cache.clear()
+    store = context.validation_results_store
+    for key in store.list_keys():
+        store.remove_key(key)
+
+
+def _validate(
+    context, suite_def: TableSuite, frame: pd.DataFrame, validation=None,  # noqa: ANN001
+) -> dict[str, tuple[pd.Series, pd.Index]]:
+    """Validate `frame` with one GX suite; per check: (examined mask, index of failing rows).
+
+    `validation` is the table's definition from `_prepare` (built here when None: one frame, one call).
+    """
+    out: dict[str, tuple[pd.Series, pd.Index]] = {}
+    for e in suite_def.expectations:
+        mask = e.examined(frame).astype(bool)
+        prev = out.get(e.check)
+        out[e.check] = (mask if prev is None else prev[0] | mask, pd.Index([]) if prev is None else prev[1])
+    if frame.empty:
+        return out
+    if validation is None:
+        validation = _prepare(context, suite_def)
     # COMPLETE: the full unexpected_index_list, so every failing row can be attributed to its location
     result = validation.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"})
+    _release(context, validation)
     for r in result.results:
         check = r.expectation_config.meta["check"]
         if r.exception_info and r.exception_info.get("raised_exception"):
@@ -144,8 +183,94 @@ def _per_location(
     return out
 
 
-def run_gx_checks(con: duckdb.DuckDBPyConnection, as_of: date, locations: list[str]) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Every GX check, one validation per table frame; returns per-(check, location) rows and timings."""
+def _combine_chunks(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per (check, location) from per-chunk rows: counts summed, the first SAMPLE_SIZE refs overall."""
+    if len(parts) == 1:
+        return parts[0]
+    rows = pd.concat(parts, ignore_index=True)
+    # sort=False keeps the first chunk's order (checks in suite order, then `locations`), as a single pass
+    grouped = rows.groupby(["check_name", "location_id"], sort=False)
+    out = grouped[["rows_examined", "rows_failing"]].sum().reset_index()
+    # each chunk kept its own first SAMPLE_SIZE refs of a location in ref order, so the overall first
+    # SAMPLE_SIZE are among them: merge and cut (one short list per (check, location), not per row)
+    out["failing_sample"] = [sorted(x for s in samples for x in s)[:SAMPLE_SIZE]
+                             for samples in grouped["failing_sample"].agg(list)]
+    out["rows_examined"] = out["rows_examined"].astype("int64")
+    out["rows_failing"] = out["rows_failing"].astype("int64")
+    return out[["location_id", "check_name", "rows_examined", "rows_failing", "failing_sample"]]
+
+
+def chunk_rows() -> int:
+    """Rows per GX validation run: DSO_DQ_CHUNK_ROWS if set, else CHUNK_ROWS."""
+    return max(1, int(os.environ.get("DSO_DQ_CHUNK_ROWS") or CHUNK_ROWS))
+
+
+def _bytes(limit: str) -> float:
+    """A DuckDB memory size ('2GB', '3.7 GiB', '976.5 MiB') in bytes."""
+    number = limit.strip().rstrip("BIKMGTbikmgt ")
+    unit = limit.strip()[len(number):].strip().upper() or "B"
+    return float(number) * _UNITS[unit]
+
+
+def _spill_dir(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Where the chunk files go: DuckDB's temp_directory (next to the warehouse), else the system temp dir."""
+    path = con.sql("select current_setting('temp_directory')").fetchall()[0][0]
+    if not path:
+        return None
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _chunk_frames(
+    con: duckdb.DuckDBPyConnection, suite_def: TableSuite, n_rows: int, limit: int,
+) -> Iterator[pd.DataFrame]:
+    """The suite's rows as pandas frames of ~`limit` rows each; rows with equal `chunk_by` share a frame."""
+    n_chunks = max(1, math.ceil(n_rows / limit))
+    if n_chunks == 1:
+        yield con.sql(suite_def.sql).df().reset_index(drop=True)
+        return
+    # Evaluate the suite SQL once (its windows need the whole table) and let DuckDB split the rows into one
+    # Parquet folder per chunk on disk: memory stays within DuckDB's limit, and each chunk is read back
+    # alone. A chunk predicate on the warehouse table instead re-scanned the table per chunk (~1.5x slower).
+    with tempfile.TemporaryDirectory(prefix=f"dq_{suite_def.name}_", dir=_spill_dir(con)) as tmp:
+        tmp = tmp.replace("'", "''")  # a SQL string literal below
+        con.execute(
+            f"copy (select *, hash({suite_def.chunk_by}) % {n_chunks} as _dq_chunk from ({suite_def.sql})) "
+            f"to '{tmp}' (format parquet, partition_by (_dq_chunk))"
+        )
+        for k in range(n_chunks):
+            folder = os.path.join(tmp, f"_dq_chunk={k}")
+            if not os.path.isdir(folder):  # no key hashed to k
+                continue
+            # the partition column is not in the files (only in folder names): the suite's columns, as written
+            yield con.sql(
+                f"select * from read_parquet('{folder}/*.parquet', hive_partitioning = false)"
+            ).df().reset_index(drop=True)
+
+
+def run_gx_checks(
+    con: duckdb.DuckDBPyConnection, as_of: date, locations: list[str], *, max_chunk_rows: int | None = None,
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Every GX check, each table validated in chunks of ~max_chunk_rows rows; per-(check, location) rows, timings."""
+    previous = con.sql("select current_setting('memory_limit')").fetchall()[0][0]
+    cap = os.environ.get("DSO_DQ_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT
+    lowered = _bytes(cap) < _bytes(previous)
+    if lowered:
+        con.execute(f"set memory_limit = '{cap}'")
+    try:
+        return _run_gx_checks(con, as_of, locations, max_chunk_rows or chunk_rows())
+    finally:
+        # DuckDB shows the limit truncated to 0.1 of a unit (4GB reads '3.7 GiB'): restore it rounded half up
+        # (within 1% of the original) so that repeated runs on one connection do not ratchet it down
+        if lowered:
+            number = previous.strip().rstrip("BIKMGTbikmgt ")
+            con.execute(f"set memory_limit = '{float(number) + 0.05:.2f}{previous.strip()[len(number):]}'")
+
+
+def _run_gx_checks(
+    con: duckdb.DuckDBPyConnection, as_of: date, locations: list[str], limit: int,
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """run_gx_checks with the connection's memory limit set."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     context = _gx_context()
@@ -153,21 +278,43 @@ def run_gx_checks(con: duckdb.DuckDBPyConnection, as_of: date, locations: list[s
     parts: list[pd.DataFrame] = []
     for suite_def in build_suites(as_of):
         t0 = time.perf_counter()
-        frame = con.sql(suite_def.sql).df().reset_index(drop=True)
-        t1 = time.perf_counter()
-        by_check = _validate(context, suite_def, frame)
-        t2 = time.perf_counter()
-        for check, (mask, failing) in by_check.items():
-            parts.append(_per_location(check, frame, mask, failing, suite_def, locations))
-        timings[f"frame_{suite_def.name}"] = t1 - t0
-        timings[f"gx_{suite_def.name}"] = t2 - t1
-        timings[f"attribute_{suite_def.name}"] = time.perf_counter() - t2
-        log.info("dq: %s frame %d rows, pull %.2fs, validate %.2fs", suite_def.name, len(frame), t1 - t0, t2 - t1)
+        n_rows = con.sql(f"select count(*) from ({suite_def.sql})").fetchall()[0][0]
+        pull = validate = attribute = 0.0
+        n_chunks = 0
+        validation = None
+        by_check_parts: dict[str, list[pd.DataFrame]] = {}
+        frames = _chunk_frames(con, suite_def, n_rows, limit)
+        while True:
+            frame = next(frames, None)  # the pull: the COPY (first chunk) or reading one chunk's files
+            t1 = time.perf_counter()
+            pull += t1 - t0
+            if frame is None:
+                break
+            n_chunks += 1
+            if validation is None and not frame.empty:
+                validation = _prepare(context, suite_def)
+            by_check = _validate(context, suite_def, frame, validation)
+            t2 = time.perf_counter()
+            for check, (mask, failing) in by_check.items():
+                by_check_parts.setdefault(check, []).append(
+                    _per_location(check, frame, mask, failing, suite_def, locations))
+            del frame, by_check  # free the chunk before reading the next one
+            t0 = time.perf_counter()
+            validate += t2 - t1
+            attribute += t0 - t2
+        parts.extend(_combine_chunks(p) for p in by_check_parts.values())
+        attribute += time.perf_counter() - t1
+        timings[f"frame_{suite_def.name}"] = pull
+        timings[f"gx_{suite_def.name}"] = validate
+        timings[f"attribute_{suite_def.name}"] = attribute
+        log.info("dq: %s %d rows in %d chunk(s), pull %.2fs, validate %.2fs, attribute %.2fs",
+                 suite_def.name, n_rows, n_chunks, pull, validate, attribute)
     return pd.concat(parts, ignore_index=True), timings
 
 
 def run_quality_checks(
     con: duckdb.DuckDBPyConnection, *, run_at: datetime | None = None, as_of: date | None = None,
+    max_chunk_rows: int | None = None,
 ) -> QualityRun:
     """Run all checks against the warehouse on `con` and append the results to meta.dq_check_results."""
     t_start = time.perf_counter()
@@ -180,7 +327,7 @@ def run_quality_checks(
         "select location_id from staging.stg_registry__locations where is_current_version order by 1"
     ).fetchall()]
 
-    gx_results, timings = run_gx_checks(con, as_of, locations)
+    gx_results, timings = run_gx_checks(con, as_of, locations, max_chunk_rows=max_chunk_rows)
     t0 = time.perf_counter()
     sql_results = con.sql(
         "select check_name, location_id, rows_examined, rows_failing, failing_sample "

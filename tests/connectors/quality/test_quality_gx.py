@@ -86,3 +86,28 @@ def test_catalog_matches_the_gx_suites_and_the_sql_checks() -> None:
     assert set(re.findall(r"\('([a-z_]+)'\)", values)) == {c.name for c in CHECKS if c.method == SQL}
     assert all(c.severity in (CRITICAL, "warning") and c.weight > 0 for c in CHECKS)
     assert BY_NAME["sms_after_opt_out"].severity == CRITICAL  # extracts.md §8: must be zero, critical
+
+
+def test_chunk_results_add_up_and_samples_merge_in_ref_order() -> None:
+    def part(rows: list[tuple[str, int, int, list[str]]]) -> pd.DataFrame:
+        cols = ["location_id", "rows_examined", "rows_failing", "failing_sample"]
+        frame = pd.DataFrame(rows, columns=cols).assign(check_name="invalid_email")
+        return frame[["location_id", "check_name", *cols[1:]]]
+
+    chunk_a = part([("L1", 10, 6, ["k01", "k03", "k05", "k07", "k09"]), ("L2", 4, 0, [])])
+    chunk_b = part([("L1", 8, 3, ["k02", "k04", "k11"]), ("L2", 0, 0, [])])
+    chunk_c = part([("L1", 0, 0, []), ("L2", 5, 1, ["k00"])])
+    got = runner._combine_chunks([chunk_a, chunk_b, chunk_c]).set_index("location_id")
+    # L1: 10 + 8 + 0 examined, 6 + 3 failing; the smallest 5 of chunk a's and b's kept refs: k01 k02 k03 k04 k05
+    # (chunk a's 6th failing ref was cut there: it sorts after k09, so it could not be among the first 5)
+    assert got.loc["L1", "rows_examined"] == 18 and got.loc["L1", "rows_failing"] == 9
+    assert got.loc["L1", "failing_sample"] == ["k01", "k02", "k03", "k04", "k05"]
+    assert got.loc["L2", "rows_examined"] == 9 and got.loc["L2", "failing_sample"] == ["k00"]
+    assert list(got.index) == ["L1", "L2"]  # the order of the locations list, as a single pass reports it
+
+
+def test_chunk_size_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DSO_DQ_CHUNK_ROWS", raising=False)
+    assert runner.chunk_rows() == runner.CHUNK_ROWS
+    monkeypatch.setenv("DSO_DQ_CHUNK_ROWS", "50")
+    assert runner.chunk_rows() == 50

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import logging
+import re
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
+from connectors.quality import runner
 from connectors.quality.catalog import BY_NAME, CRITICAL
 from dq_pipeline import KEY, build_quality_warehouse
 from planted_drop import CLEAN, FLAGGED, PLANTED, TRUNCATED_DAY, make_planted_drop
@@ -162,3 +167,56 @@ def test_reconciliation_balances_every_file(wh) -> None:
     q = con.sql("select source_file, rows_quarantined, quarantine_rows from marts.rpt_dq_file_reconciliation "
                 "where rows_quarantined > 0").fetchall()
     assert q == [("reviews/2026-03-02/reviews.csv", 1, 1)]
+
+
+def _gx_run(con: duckdb.DuckDBPyConnection, max_chunk_rows: int) -> pd.DataFrame:
+    """runner.run_gx_checks on the read-only warehouse (as-of date and locations as run_quality_checks reads them)."""
+    as_of = con.sql("select as_of_date from intermediate.int_dq__as_of").fetchall()[0][0]
+    locations = [r[0] for r in con.sql(
+        "select location_id from staging.stg_registry__locations where is_current_version order by 1").fetchall()]
+    results, _ = runner.run_gx_checks(con, as_of, locations, max_chunk_rows=max_chunk_rows)
+    return results.sort_values(["check_name", "location_id"], ignore_index=True)
+
+
+def _chunks_per_table(caplog: pytest.LogCaptureFixture) -> dict[str, int]:
+    """table -> chunks validated, from the runner's log line."""
+    found = (re.search(r"dq: (\w+) \d+ rows in (\d+) chunk", r.getMessage()) for r in caplog.records)
+    return {m.group(1): int(m.group(2)) for m in found if m}
+
+
+def test_chunked_validation_equals_one_pass(wh, caplog: pytest.LogCaptureFixture) -> None:
+    con, planted = wh
+    caplog.set_level(logging.INFO, logger="connectors.quality.runner")
+    one_pass = _gx_run(con, max_chunk_rows=10**9)
+    assert set(_chunks_per_table(caplog).values()) == {1}
+    caplog.clear()
+    # 50 rows a chunk: ~1,000 appointment chunks planned, one per distinct source_file actually filled
+    chunked = _gx_run(con, max_chunk_rows=50)
+    chunks = _chunks_per_table(caplog)
+    assert chunks["appointments"] > 5 and chunks["patients"] > 1 and chunks["reviews"] > 1, chunks
+    pd.testing.assert_frame_equal(chunked, one_pass)
+    # the planted duplicate: one appointment.csv row of LOC-002 written twice -> both rows fail, in one chunk
+    dup = chunked.set_index(["check_name", "location_id"]).loc[("duplicate_appointment_key", "LOC-002")]
+    assert dup["rows_failing"] == 2
+    assert all(f"od-001/{planted['duplicate_apt']} @ pms/od-001/2026-03-02/appointment.csv:" in s
+               for s in dup["failing_sample"])
+
+
+def test_samples_merge_across_chunks(wh, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    con, _ = wh
+    one_pass = _gx_run(con, max_chunk_rows=10**9)
+    # Split patients and messages by row keys instead of location: every location's failing patients are
+    # spread over ~15 chunks, so its 5-ref sample must be merged from several chunks' samples.
+    rekey = {"patients": "patient_key", "messages": "message_id", "reviews": "review_id"}
+    build = runner.build_suites
+    monkeypatch.setattr(runner, "build_suites", lambda as_of: [
+        dataclasses.replace(s, chunk_by=rekey.get(s.name, s.chunk_by)) for s in build(as_of)])
+    caplog.set_level(logging.INFO, logger="connectors.quality.runner")
+    chunked = _gx_run(con, max_chunk_rows=2_000)
+    assert _chunks_per_table(caplog)["patients"] > 8  # ~28,600 patient rows / 2,000, more than one per location
+    pd.testing.assert_frame_equal(chunked, one_pass)
+    # ~15% of each location's active patients are not textable: far more than the 5 kept refs everywhere
+    not_textable = chunked[chunked["check_name"] == "active_patient_not_textable"]
+    assert (not_textable["rows_failing"] > runner.SAMPLE_SIZE).all()
+    assert (not_textable["failing_sample"].map(len) == runner.SAMPLE_SIZE).all()
+    assert all(s == sorted(s) for s in not_textable["failing_sample"])
