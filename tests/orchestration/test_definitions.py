@@ -131,6 +131,18 @@ def test_quality_runner_sits_between_dq_models_and_dq_marts(graph) -> None:
     assert any(k.path[0] == "marts" for k in seen)
 
 
+def test_a_refresh_runs_dbt_in_two_steps(defs: dg.Definitions, graph, manifest: dict) -> None:
+    # Each dbt step is one `dbt build` process: one before the data-quality runner, one after it. Seeds
+    # depend on the loader's code overrides, so they join the first (a third step before the load otherwise).
+    from orchestration.defs.dbt import SEED_UPSTREAM
+
+    seeds = [dg.AssetKey([n["schema"], n["name"]]) for n in manifest["nodes"].values() if n["resource_type"] == "seed"]
+    assert len(seeds) == 4 and all(SEED_UPSTREAM in graph.get(k).parent_keys for k in seeds)
+    job = defs.resolve_implicit_global_asset_job_def()
+    dbt_steps = [n for n in job.graph.node_defs if n.name == "dbt_build"]
+    assert len(dbt_steps) == 2
+
+
 def test_daily_full_refresh_schedule(defs: dg.Definitions, graph) -> None:
     schedule = defs.resolve_schedule_def("daily_full_refresh")
     assert schedule.cron_schedule == "0 6 * * *"
