@@ -29,7 +29,8 @@
     (select coalesce(max(load_seq), 0) from meta.loads)
 {%- endmacro %}
 
-{#- (source_id, appointment_id) of every appointment a pending load touched, per vendor. -#}
+{#- (source_id, appointment_id) of every appointment a pending load touched, per vendor ('current_state': the
+    three vendors' current-state tables together, for int_dq__appointments). -#}
 {% macro changed_appointment_keys(vendor) -%}
     {%- if vendor == 'opendental' -%}
     select source_id, aptnum as appointment_id from {{ ref('stg_opendental__appointment') }}
@@ -61,6 +62,25 @@
     union
     select source_id, appt_id from {{ ref('stg_eaglesoft__appt_log') }}
     where load_id in {{ pending_load_ids() }} or {{ moved }}
+    {%- elif vendor == 'current_state' -%}
+    {#- int_dq__appointments, one model over the three vendors' current-state tables read from raw (raw's _load_id
+        is staging's load_id): every Open Dental `appointment`, Eaglesoft `appointment` or Dentrix `v_appt` row a
+        pending load brought, and every Eaglesoft appointment version held in a chair a pending load brought a row
+        of (its location is the chair's latest practice_id; matched as that model joins them). No vendor in the
+        key: the model's is_current_version window is over (source_id, appointment_id), and a source_id is one PMS
+        database of one vendor (the loader refuses several pms values). -#}
+    select _source_id as source_id, aptnum as appointment_id from {{ source('opendental', 'appointment') }}
+    where _load_id in {{ pending_load_ids() }}
+    union
+    select _source_id, appointment_id from {{ source('eaglesoft', 'appointment') }}
+    where _load_id in {{ pending_load_ids() }}
+        or (_source_id, cast(location_id as varchar)) in (
+            select source_id, chair_num from {{ ref('stg_eaglesoft__chairs') }}
+            where load_id in {{ pending_load_ids() }}
+        )
+    union
+    select _source_id, appointment_id from {{ source('dentrix', 'v_appt') }}
+    where _load_id in {{ pending_load_ids() }}
     {%- else -%}
     {{ exceptions.raise_compiler_error("changed_appointment_keys: unknown vendor " ~ vendor) }}
     {%- endif -%}
@@ -119,49 +139,4 @@
     create table if not exists meta.dbt_load_watermarks (model varchar, load_seq bigint);
     create table if not exists meta.loads (load_seq bigint, load_id varchar, drop_dir varchar, kind varchar,
         reloaded_units varchar[], appended_units varchar[], skipped_units integer, loaded_at timestamp)
-{%- endmacro %}
-
-{#- int_dq__appointments (one incremental model for the three vendors' current-state tables, read from raw):
-    (source_id, appointment_id) of every Open Dental `appointment`, Eaglesoft `appointment` or Dentrix `v_appt`
-    row a pending load brought (raw's _load_id is staging's load_id), and of every Eaglesoft appointment version
-    held in a chair a pending load brought a row of (its location is the chair's latest practice_id; matched as
-    that model joins them). No vendor in the key: the model's is_current_version window is over (source_id,
-    appointment_id), and a source_id is one PMS database of one vendor (the loader refuses several pms values). -#}
-{% macro changed_current_appointment_keys() -%}
-    select _source_id as source_id, aptnum as appointment_id from {{ source('opendental', 'appointment') }}
-    where _load_id in {{ pending_load_ids() }}
-    union
-    select _source_id, appointment_id from {{ source('eaglesoft', 'appointment') }}
-    where _load_id in {{ pending_load_ids() }}
-        or (_source_id, cast(location_id as varchar)) in (
-            select source_id, chair_num from {{ ref('stg_eaglesoft__chairs') }}
-            where load_id in {{ pending_load_ids() }}
-        )
-    union
-    select _source_id, appointment_id from {{ source('dentrix', 'v_appt') }}
-    where _load_id in {{ pending_load_ids() }}
-{%- endmacro %}
-
-{#- int_dq__appointments body filter: the row's appointment is among the changed ones (incremental runs only). -#}
-{% macro only_changed_current_appointments(source_id_expr, appointment_id_expr) -%}
-    {%- if is_incremental() -%}
-    ({{ source_id_expr }}, {{ appointment_id_expr }}) in ({{ changed_current_appointment_keys() }})
-    {%- else -%}
-    true
-    {%- endif -%}
-{%- endmacro %}
-
-{#- int_dq__appointments pre-hook: step 1 above, with changed_current_appointment_keys(). -#}
-{% macro delete_changed_current_appointments() -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }}
-    where exists (select 1 from meta.loads where load_id in {{ pending_load_ids() }} and kind = 'full')
-        or list_contains(
-            (select flatten(list(reloaded_units)) from meta.loads where load_id in {{ pending_load_ids() }}),
-            source_id
-        )
-        or (source_id, appointment_id) in ({{ changed_current_appointment_keys() }})
-    {%- else -%}
-    select 1
-    {%- endif -%}
 {%- endmacro %}

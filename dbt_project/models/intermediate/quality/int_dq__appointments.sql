@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_changed_current_appointments() }}",
+    pre_hook="{{ delete_changed_appointments('current_state') }}",
     post_hook="{{ record_load_watermark() }}",
 ) }}
 -- Incremental by load (macros/incremental_by_load.sql): a daily refresh deletes and recomputes, from all of their
@@ -15,21 +15,21 @@
 with od_appointments as (
 
     select * from {{ source('opendental', 'appointment') }}
-    where {{ only_changed_current_appointments('_source_id', 'aptnum') }}
+    where {{ only_changed_appointments('current_state', '_source_id', 'aptnum') }}
 
 ),
 
 es_appointments as (
 
     select * from {{ source('eaglesoft', 'appointment') }}
-    where {{ only_changed_current_appointments('_source_id', 'appointment_id') }}
+    where {{ only_changed_appointments('current_state', '_source_id', 'appointment_id') }}
 
 ),
 
 dx_appointments as (
 
     select * from {{ source('dentrix', 'v_appt') }}
-    where {{ only_changed_current_appointments('_source_id', 'appointment_id') }}
+    where {{ only_changed_appointments('current_state', '_source_id', 'appointment_id') }}
 
 ),
 
