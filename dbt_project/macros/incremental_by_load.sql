@@ -14,6 +14,11 @@
   own watermark. Deleting before appending (not dbt's delete+insert on the new rows' keys) also removes an
   appointment whose versions no longer produce any row. The meta tables are named directly (not source()):
   on-run-start creates them when the loader has not, and the models' lineage runs through staging anyway.
+  The models downstream of the version models (the three *_events_derived, int_appointment_events_unioned,
+  int_appointment_slots_derived) are incremental the same way: every value they hold is a function of one
+  appointment's versions and events, so they delete and recompute the appointments int_appointment_changes_logged
+  recorded for their pending loads (changed_appointment_keys('logged')). The as-of dependent outcome is added on
+  read (int_appointment_slots is a view), so a moving as-of date rewrites nothing.
   A change of the code-map seeds or of these models' logic needs `dbt build --full-refresh`.
 -#}
 
@@ -81,6 +86,12 @@
     union
     select _source_id, appointment_id from {{ source('dentrix', 'v_appt') }}
     where _load_id in {{ pending_load_ids() }}
+    {%- elif vendor == 'logged' -%}
+    {#- the models downstream of the version models (events, slots): the keys int_appointment_changes_logged
+        recorded for the loads this model has not processed (that model runs changed_appointment_keys once per
+        vendor per refresh, so the five downstream models do not each re-scan the staging tables twice) -#}
+    select source_id, appointment_id from {{ ref('int_appointment_changes_logged') }}
+    where load_seq > {{ load_watermark() }}
     {%- else -%}
     {{ exceptions.raise_compiler_error("changed_appointment_keys: unknown vendor " ~ vendor) }}
     {%- endif -%}
@@ -104,24 +115,42 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Pre-hook: step 1 above. recomputed_in: the upstream model whose newer rows name the changed appointments. -#}
-{% macro delete_changed_appointments(vendor, recomputed_in=none) -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }}
-    where exists (select 1 from meta.loads where load_id in {{ pending_load_ids() }} and kind = 'full')
+{#- The rows step 1 deletes: every row after a pending full load, every row of a unit a pending load reloaded, and
+    the rows of the changed appointments. recomputed_in: the upstream model whose newer rows name the changed
+    appointments (else changed_appointment_keys(vendor)). -#}
+{% macro appointment_changed(vendor, recomputed_in=none, source_id_expr='source_id',
+                             appointment_id_expr='appointment_id') -%}
+    (exists (select 1 from meta.loads where load_id in {{ pending_load_ids() }} and kind = 'full')
         or list_contains(
             (select flatten(list(reloaded_units)) from meta.loads where load_id in {{ pending_load_ids() }}),
-            source_id
+            {{ source_id_expr }}
         )
-        or (source_id, appointment_id) in (
+        or ({{ source_id_expr }}, {{ appointment_id_expr }}) in (
             {%- if recomputed_in %}
             select source_id, appointment_id from {{ ref(recomputed_in) }} where _load_seq > {{ load_watermark() }}
             {%- else %}
             {{ changed_appointment_keys(vendor) }}
             {%- endif %}
-        )
+        ))
+{%- endmacro %}
+
+{#- Pre-hook: step 1 above. -#}
+{% macro delete_changed_appointments(vendor, recomputed_in=none) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where {{ appointment_changed(vendor, recomputed_in) }}
     {%- else -%}
     select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Body filter of the models downstream of the version models (events, slots): exactly the appointments the
+    pre-hook delete_changed_appointments('logged') removed, so a full load or a reloaded unit is recomputed whole
+    (incremental runs only). Their pre-hook and post-hook are the same as the version models'. -#}
+{% macro only_logged_changed_appointments(source_id_expr='source_id', appointment_id_expr='appointment_id') -%}
+    {%- if is_incremental() -%}
+    {{ appointment_changed('logged', none, source_id_expr, appointment_id_expr) }}
+    {%- else -%}
+    true
     {%- endif -%}
 {%- endmacro %}
 

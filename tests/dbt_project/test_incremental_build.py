@@ -19,9 +19,13 @@ SELECT = ["--select", "+fct_appointment_slots", "int_appointments_unmapped", "+i
           "--indirect-selection", "cautious"]
 VENDORS = ("opendental", "eaglesoft", "dentrix")
 COMPARED = [f"intermediate.int_{v}_appointment_versions_{step}" for v in VENDORS for step in ("located", "sequenced")]
-COMPARED += ["intermediate.int_appointment_slots", "marts.fct_appointment_slots", "intermediate.int_dq__appointments"]
-# the models incremental by load (macros/incremental_by_load.sql); the slot models are rebuilt
-INCREMENTAL = [t.split(".")[1] for t in COMPARED if "appointment_versions" in t or "int_dq__" in t]
+COMPARED += [f"intermediate.int_{v}_appointment_events_derived" for v in VENDORS]
+COMPARED += ["intermediate.int_appointment_events_unioned", "intermediate.int_appointment_slots_derived",
+             "intermediate.int_appointment_slots", "marts.fct_appointment_slots", "intermediate.int_dq__appointments"]
+# the models incremental by load (macros/incremental_by_load.sql); int_appointment_slots and fct_appointment_slots
+# are views over int_appointment_slots_derived
+INCREMENTAL = [t.split(".")[1] for t in COMPARED if not t.endswith("appointment_slots")]
+INCREMENTAL += ["int_appointment_changes_logged"]
 # Today's Eaglesoft folder also moves chair 3 (E2's chair; E2 is in no later appointment file) from practice 20
 # (LOC-004 in locations.csv) to practice 10 (LOC-003): every appointment in that chair must be relocated.
 MOVED_CHAIR = "3,10,Op A\n"

@@ -1,3 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_appointments('logged') }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
+-- Incremental by load (macros/incremental_by_load.sql): a daily refresh recomputes only the appointments
+-- int_appointment_changes_logged recorded since this model's last run, from all of their events.
+-- depends_on: {{ ref('int_appointment_changes_logged') }}
 -- The canonical appointment event stream of every vendor (extracts.md §3.0): one row per event
 -- (source_id, appointment_id, slot_start, event_type, event_at, time_source), vendor-neutral.
 -- event_type: booked, moved, missed, cancelled, broken, unscheduled, deleted, completed.
@@ -7,12 +16,15 @@ with unioned as (
 
     select vendor, source_id, appointment_id, slot_start, event_type, event_at, time_source
     from {{ ref('int_opendental_appointment_events_derived') }}
+    where {{ only_logged_changed_appointments() }}
     union
     select vendor, source_id, appointment_id, slot_start, event_type, event_at, time_source
     from {{ ref('int_eaglesoft_appointment_events_derived') }}
+    where {{ only_logged_changed_appointments() }}
     union
     select vendor, source_id, appointment_id, slot_start, event_type, event_at, time_source
     from {{ ref('int_dentrix_appointment_events_derived') }}
+    where {{ only_logged_changed_appointments() }}
 
 ),
 

@@ -1,3 +1,6 @@
+{{ config(materialized='view') }}
+-- A view (issue 8): the outcome is the only as-of dependent value of a slot, and a projection of the incremental
+-- int_appointment_slots_derived, so a daily refresh whose as-of date moves rewrites no slot row.
 -- Appointment slots with their outcome as of the run's as-of time (metrics.md §1): one row per slot
 -- (source_id, appointment_id, slot_start).
 --   notice_hours = (slot_start - closing event_at) in hours
@@ -55,9 +58,7 @@ final as (
 
     select
         slot_id,
-        -- keyed hash of the PMS appointment id (marts carry pseudonymous ids only); '|appointment|' keeps it apart
-        -- from patient keys of the same number
-        sha256({{ pseudonym_key_literal() }} || '|appointment|' || source_id || '|' || appointment_id) as appointment_key,
+        appointment_key,
         vendor,
         source_id,
         appointment_id,

@@ -1,3 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_appointments('logged') }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
+-- Incremental by load (macros/incremental_by_load.sql): a daily refresh recomputes only the appointments
+-- int_appointment_changes_logged recorded since this model's last run, from all of their versions and events.
+-- depends_on: {{ ref('int_appointment_changes_logged') }}
 -- Appointment slots, vendor-neutral (metrics.md §1, extracts.md §3.0): one row per slot = (source_id,
 -- appointment_id, slot_start), every distinct start held by a slot-bearing version (an appointment does not return
 -- to a start it held before, extracts.md §8, so the start identifies the run). Carries the slot's closing event,
@@ -19,6 +28,7 @@ with versions as (
     select vendor, source_id, appointment_id, version_seq, version_at, location_id, patient_key,
         start_at, end_at, is_slot_bearing
     from {{ ref('int_' ~ vendor ~ '_appointment_versions_sequenced') }}
+    where {{ only_logged_changed_appointments() }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
@@ -26,7 +36,7 @@ with versions as (
 
 events as (
 
-    select * from {{ ref('int_appointment_events_unioned') }}
+    select * from {{ ref('int_appointment_events_unioned') }} where {{ only_logged_changed_appointments() }}
 
 ),
 
@@ -162,6 +172,9 @@ final as (
     select
         -- surrogate key of the slot (source, appointment, start)
         md5(source_id || '|' || appointment_id || '|' || strftime(slot_start, '%Y-%m-%d %H:%M:%S')) as slot_id,
+        -- keyed hash of the PMS appointment id (marts carry pseudonymous ids only); '|appointment|' keeps it apart
+        -- from patient keys of the same number
+        sha256({{ pseudonym_key_literal() }} || '|appointment|' || source_id || '|' || appointment_id) as appointment_key,
         vendor,
         source_id,
         appointment_id,

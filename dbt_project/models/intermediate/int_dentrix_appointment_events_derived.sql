@@ -1,3 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_appointments('logged') }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
+-- Incremental by load (macros/incremental_by_load.sql): a daily refresh recomputes only the appointments
+-- int_appointment_changes_logged recorded since this model's last run, from all of their versions.
+-- depends_on: {{ ref('int_appointment_changes_logged') }}
 -- Dentrix appointment events (extracts.md §3.0, §3.3): one row per event (appointment, slot_start, event_type,
 -- event_at).
 --   booked     modifieddate + modifiedtime of the createflag 1 row, else createddate; first slot
@@ -11,7 +20,7 @@
 --   completed  the current v_appt version: broken 0 and status completed
 with versions as (
 
-    select * from {{ ref('int_dentrix_appointment_versions_sequenced') }}
+    select * from {{ ref('int_dentrix_appointment_versions_sequenced') }} where {{ only_logged_changed_appointments() }}
 
 ),
 

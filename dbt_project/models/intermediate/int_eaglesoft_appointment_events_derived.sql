@@ -1,3 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_appointments('logged') }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
+-- Incremental by load (macros/incremental_by_load.sql): a daily refresh recomputes only the appointments
+-- int_appointment_changes_logged recorded since this model's last run, from all of their versions.
+-- depends_on: {{ ref('int_appointment_changes_logged') }}
 -- Eaglesoft appointment events (extracts.md §3.0, §3.2): one row per event (appointment, slot_start, event_type,
 -- event_at). The appt_log is the primary record; extract differences fill in what it does not say.
 --   booked       date_appointed (latest version that has it), else the A row's log_time; first slot
@@ -9,7 +18,7 @@
 --   completed    the current appointment version walked out (arrival_status 4), slot = its start
 with versions as (
 
-    select * from {{ ref('int_eaglesoft_appointment_versions_sequenced') }}
+    select * from {{ ref('int_eaglesoft_appointment_versions_sequenced') }} where {{ only_logged_changed_appointments() }}
 
 ),
 

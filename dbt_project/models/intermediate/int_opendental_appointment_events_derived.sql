@@ -1,3 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_appointments('logged') }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
+-- Incremental by load (macros/incremental_by_load.sql): a daily refresh recomputes only the appointments
+-- int_appointment_changes_logged recorded since this model's last run, from all of their versions.
+-- depends_on: {{ ref('int_appointment_changes_logged') }}
 -- Open Dental appointment events (extracts.md §3.0, §3.1): one row per event (appointment, slot_start, event_type,
 -- event_at), derived from the version stream. slot_start is the start of the slot the event belongs to.
 --   booked       SecDateTEntry (latest version that has it), else the action-0 row's HistDateTStamp; first slot
@@ -9,7 +18,7 @@
 --   completed    the current version is AptStatus 2 (slot = its start)
 with versions as (
 
-    select * from {{ ref('int_opendental_appointment_versions_sequenced') }}
+    select * from {{ ref('int_opendental_appointment_versions_sequenced') }} where {{ only_logged_changed_appointments() }}
 
 ),
 

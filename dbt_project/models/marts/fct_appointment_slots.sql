@@ -1,3 +1,6 @@
+{{ config(materialized='view') }}
+-- A view over the int_appointment_slots view (issue 8): a daily refresh rewrites no slot row; the publish step
+-- copies it into the published snapshot as a table.
 -- Appointment slots (metrics.md §1): one row per slot (appointment, scheduled start) with its outcome as of the
 -- run's as-of date. Pseudonymous ids only: slot_id, appointment_key and patient_key are hashes; no PMS id, name
 -- or contact data.
