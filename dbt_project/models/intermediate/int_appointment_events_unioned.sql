@@ -41,7 +41,8 @@ final as (
             when 'unscheduled' then 5
             when 'moved' then 6
             else 0
-        end as closing_precedence
+        end as closing_precedence,
+        {{ current_load_seq() }} as _load_seq
     from unioned
 
 )

@@ -191,7 +191,8 @@ final as (
         closing_event_at,
         closing_time_source,
         is_completed,
-        completed_recorded_at
+        completed_recorded_at,
+        {{ current_load_seq() }} as _load_seq
     from with_booking
 
 )

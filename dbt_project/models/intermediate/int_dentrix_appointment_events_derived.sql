@@ -123,7 +123,7 @@ unioned as (
 
 final as (
 
-    select 'dentrix' as vendor, * from unioned where slot_start is not null
+    select 'dentrix' as vendor, *, {{ current_load_seq() }} as _load_seq from unioned where slot_start is not null
 
 )
 

@@ -137,7 +137,7 @@ unioned as (
 
 final as (
 
-    select 'eaglesoft' as vendor, * from unioned where slot_start is not null
+    select 'eaglesoft' as vendor, *, {{ current_load_seq() }} as _load_seq from unioned where slot_start is not null
 
 )
 

@@ -125,7 +125,9 @@ final as (
         previous_slot_start,
         extract_date,
         source_file,
-        source_line
+        source_line,
+        -- the load this row was computed at (its data tests check the rows of the latest refresh)
+        {{ current_load_seq() }} as _load_seq
     from windowed
 
 )

@@ -122,7 +122,7 @@ unioned as (
 
 final as (
 
-    select 'opendental' as vendor, * from unioned where slot_start is not null
+    select 'opendental' as vendor, *, {{ current_load_seq() }} as _load_seq from unioned where slot_start is not null
 
 )
 

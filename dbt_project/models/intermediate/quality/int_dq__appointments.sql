@@ -171,7 +171,9 @@ final as (
         row_number() over (
             partition by source_id, appointment_id
             order by extract_date desc, version_ts desc nulls last, source_line desc nulls first
-        ) = 1 as is_current_version
+        ) = 1 as is_current_version,
+        -- the load this row was computed at (its data test checks the rows of the latest refresh)
+        {{ current_load_seq() }} as _load_seq
     from located
 
 )
