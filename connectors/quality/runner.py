@@ -1,7 +1,7 @@
 """Run every data-quality check once and append the per-location results to meta.dq_check_results.
 
 Order in a refresh: dbt staging + intermediate (incl. models/intermediate/quality) -> this runner -> dbt
-marts/quality. The runner validates each source table with Great Expectations in chunks of about CHUNK_ROWS
+marts/quality. The runner validates each source table with Great Expectations in chunks of at most CHUNK_ROWS
 rows (location as a column; chunk boundaries from suites.py keep every compared group in one chunk), adds up
 the per-chunk counts, reads the set-based SQL checks from intermediate.int_dq__sql_check_results, adds severity
 and weight from catalog.py and appends one dated row per (check, location). History is never deleted.
@@ -33,6 +33,10 @@ SAMPLE_SIZE = 5  # failing row references kept per (check, location)
 # cost (~70 ms a run) stays negligible (2M: 3.75-4.15 GiB peaks at 1,500 locations). DSO_DQ_CHUNK_ROWS
 # overrides it (tests force many chunks with a tiny value).
 CHUNK_ROWS = 1_000_000
+# Hash partitions the COPY writes per planned chunk (chunks are then packed from whole partitions up to the
+# limit, so finer partitions fill chunks closer to it), and a cap on the folders of one COPY.
+PARTITIONS_PER_CHUNK = 4
+MAX_PARTITIONS = 1024
 # DuckDB's memory limit while the runner pulls (lowered only, restored after): evaluating a suite's SQL over a
 # whole table filled the pipeline's 4GB limit at 1,500 locations (peak 4.15 GiB with GX); with 2GB DuckDB
 # spills a little more and the runner peaked at 2.41 GiB. DSO_DQ_DUCKDB_MEMORY_LIMIT overrides it.
@@ -221,30 +225,71 @@ def _spill_dir(con: duckdb.DuckDBPyConnection) -> str | None:
     return path
 
 
+def _row_bound(con: duckdb.DuckDBPyConnection, suite_def: TableSuite) -> int:
+    """An upper bound of the suite's row count without evaluating its SQL: count(*) of its `bound_from`."""
+    # A table's count(*) is answered from its metadata, a view's needs no window and reads few columns; the
+    # suite's filters and windows (the costly whole-table pass) only ever drop rows of that relation.
+    # Without a bound_from: the exact count, i.e. the suite SQL evaluated once more.
+    source = suite_def.bound_from or f"({suite_def.sql})"
+    return con.sql(f"select count(*) from {source}").fetchall()[0][0]
+
+
+def _pack(partition_rows: dict[int, int], limit: int) -> list[list[int]]:
+    """Partitions grouped into chunks of at most `limit` rows (a partition over `limit` is a chunk alone)."""
+    chunks: list[list[int]] = []
+    filled = 0
+    for key in sorted(partition_rows):
+        n = partition_rows[key]
+        if not chunks or filled + n > limit:
+            chunks.append([])
+            filled = 0
+        chunks[-1].append(key)
+        filled += n
+    return chunks
+
+
+def _sql_list(paths: list[str]) -> str:
+    """File paths as a DuckDB list literal."""
+    return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
+
+
 def _chunk_frames(
-    con: duckdb.DuckDBPyConnection, suite_def: TableSuite, n_rows: int, limit: int,
+    con: duckdb.DuckDBPyConnection, suite_def: TableSuite, limit: int,
 ) -> Iterator[pd.DataFrame]:
-    """The suite's rows as pandas frames of ~`limit` rows each; rows with equal `chunk_by` share a frame."""
-    n_chunks = max(1, math.ceil(n_rows / limit))
-    if n_chunks == 1:
+    """The suite's rows as frames of <= `limit` rows (bar an oversized partition); equal `chunk_by` share a frame."""
+    bound = _row_bound(con, suite_def)
+    if bound <= limit:  # small table: the bound caps the frame too, so one chunk is safe without a COPY
         yield con.sql(suite_def.sql).df().reset_index(drop=True)
         return
-    # Evaluate the suite SQL once (its windows need the whole table) and let DuckDB split the rows into one
-    # Parquet folder per chunk on disk: memory stays within DuckDB's limit, and each chunk is read back
+    # Evaluate the suite SQL once (its windows need the whole table) and let DuckDB split the rows by
+    # hash(chunk_by) into PARTITIONS_PER_CHUNK x (bound / limit) Parquet folders on disk; the COPY's per-file row
+    # counts (RETURN_STATS) then group whole partitions into chunks of <= limit rows, so no count(*) pass over
+    # the suite SQL is needed and an overestimated bound (appointments: all versions vs. the latest ones) only
+    # makes partitions finer, not chunks smaller. Memory stays within DuckDB's limit and each chunk is read back
     # alone. A chunk predicate on the warehouse table instead re-scanned the table per chunk (~1.5x slower).
+    n_parts = min(MAX_PARTITIONS, PARTITIONS_PER_CHUNK * math.ceil(bound / limit))
     with tempfile.TemporaryDirectory(prefix=f"dq_{suite_def.name}_", dir=_spill_dir(con)) as tmp:
-        tmp = tmp.replace("'", "''")  # a SQL string literal below
-        con.execute(
-            f"copy (select *, hash({suite_def.chunk_by}) % {n_chunks} as _dq_chunk from ({suite_def.sql})) "
-            f"to '{tmp}' (format parquet, partition_by (_dq_chunk))"
+        target = tmp.replace("'", "''")  # a SQL string literal
+        stats = con.execute(
+            f"copy (select *, hash({suite_def.chunk_by}) % {n_parts} as _dq_part from ({suite_def.sql})) "
+            f"to '{target}' (format parquet, partition_by (_dq_part), return_stats)"
         )
-        for k in range(n_chunks):
-            folder = os.path.join(tmp, f"_dq_chunk={k}")
-            if not os.path.isdir(folder):  # no key hashed to k
-                continue
+        names = [d[0] for d in stats.description]
+        files: dict[int, list[str]] = {}
+        partition_rows: dict[int, int] = {}
+        for row in stats.fetchall():
+            rec = dict(zip(names, row))
+            key = int(rec["partition_keys"]["_dq_part"])
+            files.setdefault(key, []).append(rec["filename"])
+            partition_rows[key] = partition_rows.get(key, 0) + int(rec["count"])
+        if not files:  # no rows at all: one empty frame, so every check still reports every location
+            yield con.sql(f"select * from ({suite_def.sql}) limit 0").df()
+            return
+        for keys in _pack(partition_rows, limit):
             # the partition column is not in the files (only in folder names): the suite's columns, as written
+            paths = [f for k in keys for f in files[k]]
             yield con.sql(
-                f"select * from read_parquet('{folder}/*.parquet', hive_partitioning = false)"
+                f"select * from read_parquet({_sql_list(paths)}, hive_partitioning = false)"
             ).df().reset_index(drop=True)
 
 
@@ -278,12 +323,11 @@ def _run_gx_checks(
     parts: list[pd.DataFrame] = []
     for suite_def in build_suites(as_of):
         t0 = time.perf_counter()
-        n_rows = con.sql(f"select count(*) from ({suite_def.sql})").fetchall()[0][0]
         pull = validate = attribute = 0.0
-        n_chunks = 0
+        n_rows = n_chunks = 0
         validation = None
         by_check_parts: dict[str, list[pd.DataFrame]] = {}
-        frames = _chunk_frames(con, suite_def, n_rows, limit)
+        frames = _chunk_frames(con, suite_def, limit)
         while True:
             frame = next(frames, None)  # the pull: the COPY (first chunk) or reading one chunk's files
             t1 = time.perf_counter()
@@ -291,6 +335,7 @@ def _run_gx_checks(
             if frame is None:
                 break
             n_chunks += 1
+            n_rows += len(frame)
             if validation is None and not frame.empty:
                 validation = _prepare(context, suite_def)
             by_check = _validate(context, suite_def, frame, validation)

@@ -2,11 +2,11 @@
 
 Each table's rows (every location at once, never per location) are validated by the table's one suite in a
 few large chunks: GX's fixed cost (~70 ms) is paid per chunk, and the number of chunks grows with rows /
-CHUNK_ROWS (runner.py), not with locations. A chunk is the rows whose `chunk_by` key hashes to it: the key
-keeps every group a check compares across rows (the appointment key of the duplicate check) inside one chunk,
-so the chunked results equal a single pass. Every expectation carries the check it belongs to in `meta`;
-failing rows come back as index lists (result_format COMPLETE) and are attributed to locations with the
-frame's location_id column.
+CHUNK_ROWS (runner.py), not with locations. A chunk is the rows whose `chunk_by` key hashes to one of its
+partitions: the key keeps every group a check compares across rows (the appointment key of the duplicate
+check) inside one chunk, so the chunked results equal a single pass. Every expectation carries the check it
+belongs to in `meta`; failing rows come back as index lists (result_format COMPLETE) and are attributed to
+locations with the frame's location_id column.
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ class TableSuite:
     # within every group of rows a check compares (a compound-unique key): such a group then never spans two
     # chunks, and checks of single rows give the same answer on any split.
     chunk_by: str = "location_id"
+    # The one table or view `sql` selects from (no join, no unnest: its rows are filtered, never multiplied), so
+    # its count(*) bounds the suite's row count without evaluating `sql` (runner.py sizes the chunks with it; a
+    # table's count(*) is read from its metadata). None: the runner counts `sql` itself, an extra pass.
+    bound_from: str | None = None
 
 
 def _not_null(column: str) -> Callable[[pd.DataFrame], pd.Series]:
@@ -87,6 +91,7 @@ def build_suites(as_of: date) -> list[TableSuite]:
             # a column of the duplicate key (source_file, appointment_id): equal keys always share a chunk, with
             # no assumption about files and sources (one source per file holds too, but is not needed)
             chunk_by="source_file",
+            bound_from="intermediate.int_dq__appointments",
             ref=lambda df: ("appointment " + df["source_id"] + "/" + df["appointment_id"] + " @ "
                             + df["source_file"] + ":" + df["source_line"].astype("string")),
             expectations=[
@@ -114,6 +119,7 @@ def build_suites(as_of: date) -> list[TableSuite]:
                 where location_id is not null
             """,
             # patients, reviews, messages: single-row checks only, any key works (location_id, the default)
+            bound_from="intermediate.int_dq__patients",
             ref=lambda df: "patient_key " + df["patient_key"],
             expectations=[
                 Expect("active_patient_not_textable", "ExpectColumnValuesToBeInSet",
@@ -137,6 +143,7 @@ def build_suites(as_of: date) -> list[TableSuite]:
                 qualify row_number() over (
                     partition by platform, review_id order by extract_date desc, source_line desc) = 1
             """,
+            bound_from="staging.stg_reviews__reviews",
             ref=lambda df: "review " + df["platform"] + "/" + df["review_id"],
             expectations=[
                 Expect("rating_out_of_range", "ExpectColumnValuesToBeBetween",
@@ -152,6 +159,7 @@ def build_suites(as_of: date) -> list[TableSuite]:
                 qualify row_number() over (
                     partition by message_id order by extract_date desc, source_line desc) = 1
             """,
+            bound_from="staging.stg_comms__messages",
             ref=lambda df: "message " + df["message_id"],
             expectations=[
                 Expect("unknown_comms_code", "ExpectColumnValuesToBeInSet",

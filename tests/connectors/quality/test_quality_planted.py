@@ -190,7 +190,8 @@ def test_chunked_validation_equals_one_pass(wh, caplog: pytest.LogCaptureFixture
     one_pass = _gx_run(con, max_chunk_rows=10**9)
     assert set(_chunks_per_table(caplog).values()) == {1}
     caplog.clear()
-    # 50 rows a chunk: ~1,000 appointment chunks planned, one per distinct source_file actually filled
+    # 50 rows a chunk: hundreds of partitions planned, filled only by the few distinct source_files (appointments)
+    # and locations (the others), most of them over 50 rows: about one chunk per file / location
     chunked = _gx_run(con, max_chunk_rows=50)
     chunks = _chunks_per_table(caplog)
     assert chunks["appointments"] > 5 and chunks["patients"] > 1 and chunks["reviews"] > 1, chunks
@@ -200,6 +201,16 @@ def test_chunked_validation_equals_one_pass(wh, caplog: pytest.LogCaptureFixture
     assert dup["rows_failing"] == 2
     assert all(f"od-001/{planted['duplicate_apt']} @ pms/od-001/2026-03-02/appointment.csv:" in s
                for s in dup["failing_sample"])
+
+
+def test_row_bounds_cap_the_suites(wh) -> None:
+    # the chunk sizing relies on count(*) of bound_from >= the suite's rows (the suite only filters that relation)
+    con, _ = wh
+    as_of = con.sql("select as_of_date from intermediate.int_dq__as_of").fetchall()[0][0]
+    for suite in runner.build_suites(as_of):
+        assert suite.bound_from is not None, suite.name  # else the runner counts the suite SQL: an extra pass
+        n_rows = con.sql(f"select count(*) from ({suite.sql})").fetchall()[0][0]
+        assert 0 < n_rows <= runner._row_bound(con, suite), suite.name
 
 
 def test_samples_merge_across_chunks(wh, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
