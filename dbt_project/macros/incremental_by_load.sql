@@ -154,6 +154,22 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- int_appointment_changes_logged's pre-hook: forget the loads every model reading the log has processed, so the
+    log stays a few loads long instead of one row per touched appointment per day forever. A reader without a
+    watermark rebuilds whole (its pending loads include the first, full one) and needs none of the log. -#}
+{% macro prune_appointment_changes() -%}
+    {%- set readers = ['int_opendental_appointment_events_derived', 'int_eaglesoft_appointment_events_derived',
+                       'int_dentrix_appointment_events_derived', 'int_appointment_events_unioned',
+                       'int_appointment_slots_derived'] -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where load_seq <= (
+        select min(load_seq) from meta.dbt_load_watermarks where model in ('{{ readers | join("', '") }}')
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Post-hook: step 3 above (also after a full build, which processed every load). -#}
 {% macro record_load_watermark() -%}
     delete from meta.dbt_load_watermarks where model = '{{ this.identifier }}';

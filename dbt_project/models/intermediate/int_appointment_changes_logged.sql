@@ -1,6 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    pre_hook="{{ prune_appointment_changes() }}",
     post_hook="{{ record_load_watermark() }}",
 ) }}
 -- The appointments each load touched (macros/incremental_by_load.sql): one row per (load_seq, source_id,
