@@ -23,7 +23,8 @@
         {%- do predicates.append('(load_id = (select max_by(load_id, load_seq) from meta.loads)'
                                  ~ ' or not exists (select 1 from meta.loads))') -%}
     {%- elif test_rows == 'latest_refresh' -%}
-        {%- do predicates.append('_load_seq = (select coalesce(max(load_seq), 0) from meta.loads)') -%}
+        {#- the same expression the models write into _load_seq (incremental_by_load.sql) -#}
+        {%- do predicates.append('_load_seq = ' ~ current_load_seq()) -%}
     {%- elif test_rows -%}
         {{ exceptions.raise_compiler_error("meta.test_rows: unknown value " ~ test_rows) }}
     {%- endif -%}
