@@ -155,13 +155,19 @@
 {%- endmacro %}
 
 {#- int_appointment_changes_logged's pre-hook: forget the loads every model reading the log has processed, so the
-    log stays a few loads long instead of one row per touched appointment per day forever. A reader without a
+    log stays a few loads long instead of one row per touched appointment per day forever. The readers are the
+    models that depend on it (their depends_on comment), taken from the project graph. A reader without a
     watermark rebuilds whole (its pending loads include the first, full one) and needs none of the log. -#}
 {% macro prune_appointment_changes() -%}
-    {%- set readers = ['int_opendental_appointment_events_derived', 'int_eaglesoft_appointment_events_derived',
-                       'int_dentrix_appointment_events_derived', 'int_appointment_events_unioned',
-                       'int_appointment_slots_derived'] -%}
-    {%- if is_incremental() -%}
+    {%- set readers = [] -%}
+    {%- if execute -%}  {#- the graph is filled at run time, not while parsing -#}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
+            {%- if model.unique_id in node.depends_on.nodes -%}
+                {%- do readers.append(node.alias or node.name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if is_incremental() and readers -%}
     delete from {{ this }} where load_seq <= (
         select min(load_seq) from meta.dbt_load_watermarks where model in ('{{ readers | join("', '") }}')
     )
