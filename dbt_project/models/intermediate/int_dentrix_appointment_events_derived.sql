@@ -18,7 +18,7 @@
 --              v_appt version with broken <> 0 at modified_time_stamp (version; its extract_date if NULL:
 --              extract_diff). Dentrix does not split no-show from cancellation: one `broken` event.
 --   completed  the current v_appt version: broken 0 and status completed
-with versions as (
+with versions as not materialized (
 
     select * from {{ ref('int_dentrix_appointment_versions_sequenced') }} where {{ only_logged_changed_appointments() }}
 

@@ -12,14 +12,14 @@
 -- Location: a single-location database -> that location; a shared database -> the location whose operatory list
 -- holds the row's operatory_id (appthist: opid, else the appointment's latest operatory_id).
 -- Synthetic deleted versions inherit the appointment's latest located version's location.
-with appointments as (
+with appointments as not materialized (
 
     select * from {{ ref('stg_dentrix__v_appt') }}
     where {{ only_changed_appointments('dentrix', 'source_id', 'appointment_id') }}
 
 ),
 
-history as (
+history as not materialized (
 
     select * from {{ ref('stg_dentrix__appthist') }}
     where {{ only_changed_appointments('dentrix', 'source_id', 'parentapptid') }}
@@ -32,7 +32,7 @@ location_keys as (
 
 ),
 
-history_deduplicated as (
+history_deduplicated as not materialized (
 
     -- appthist has no key: a whole row sent again is the same version (extracts.md §3.3)
     select *
@@ -54,7 +54,7 @@ appointment_operatories as (
 
 ),
 
-unioned as (
+unioned as not materialized (
 
     select
         'v_appt' as table_name,
@@ -110,7 +110,7 @@ unioned as (
 
 ),
 
-keyed as (
+keyed as not materialized (
 
     select
         unioned.*,
@@ -124,7 +124,7 @@ keyed as (
 
 ),
 
-ordered as (
+ordered as not materialized (
 
     select
         keyed.*,

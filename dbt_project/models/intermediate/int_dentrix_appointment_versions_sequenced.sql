@@ -12,7 +12,7 @@
 --   status: practice-defined ids via the code map (-106 completed; 0 and other listed ids scheduled; unlisted unknown)
 --   slot-bearing: a start, not a deleted row (deletedflag 1 or absence from a full extract), status not unknown
 --   end = start + length (v_appt `length` minutes; appthist rows take the appointment's latest length)
-with located as (
+with located as not materialized (
 
     select * from {{ ref('int_dentrix_appointment_versions_located') }} where location_id is not null
         and {{ only_recomputed_since_watermark() }}

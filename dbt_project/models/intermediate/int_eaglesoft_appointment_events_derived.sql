@@ -16,7 +16,7 @@
 --   with no F/C/D row for the slot: absence from a full extract or classification 16/32/64 -> deleted,
 --                classification 4 -> unscheduled, at that extract_date (extract_diff), slot = last known start
 --   completed    the current appointment version walked out (arrival_status 4), slot = its start
-with versions as (
+with versions as not materialized (
 
     select * from {{ ref('int_eaglesoft_appointment_versions_sequenced') }} where {{ only_logged_changed_appointments() }}
 

@@ -13,14 +13,14 @@
 -- Location: location_id (a chair) -> chairs.chair_num -> practice_id -> locations.csv key; else the patient's
 -- practice_id (latest patient version). Synthetic deleted versions inherit the location of the appointment's
 -- latest located version.
-with appointments as (
+with appointments as not materialized (
 
     select * from {{ ref('stg_eaglesoft__appointment') }}
     where {{ only_changed_appointments('eaglesoft', 'source_id', 'appointment_id') }}
 
 ),
 
-logs as (
+logs as not materialized (
 
     select * from {{ ref('stg_eaglesoft__appt_log') }}
     where {{ only_changed_appointments('eaglesoft', 'source_id', 'appt_id') }}
@@ -74,7 +74,7 @@ current_patients as (
 
 ),
 
-logs_deduplicated as (
+logs_deduplicated as not materialized (
 
     -- the log's key is (appt_id, appt_log_action, log_time): a row sent again is the same version
     select *
@@ -85,7 +85,7 @@ logs_deduplicated as (
 
 ),
 
-unioned as (
+unioned as not materialized (
 
     select
         'appointment' as table_name,
@@ -135,7 +135,7 @@ unioned as (
 
 ),
 
-keyed as (
+keyed as not materialized (
 
     select
         unioned.*,
@@ -177,7 +177,7 @@ keyed as (
 
 ),
 
-ordered as (
+ordered as not materialized (
 
     select
         keyed.*,

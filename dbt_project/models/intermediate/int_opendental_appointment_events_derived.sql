@@ -16,7 +16,7 @@
 --   unscheduled  AptStatus 3 right after a slot-bearing version (slot = last known start)
 --   deleted      action 4 (slot = last known start), or the synthetic version of absence from a full extract
 --   completed    the current version is AptStatus 2 (slot = its start)
-with versions as (
+with versions as not materialized (
 
     select * from {{ ref('int_opendental_appointment_versions_sequenced') }} where {{ only_logged_changed_appointments() }}
 

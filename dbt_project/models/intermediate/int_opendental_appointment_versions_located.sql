@@ -12,14 +12,14 @@
 -- Location: the row's ClinicNum among its source's locations.csv keys (int_pms_location_keys_listed).
 -- Rows that carry no location of their own inherit the location of the appointment's latest located version:
 -- synthetic deleted versions (only the key is known) and action-4 rows that hold only AptNum.
-with appointments as (
+with appointments as not materialized (
 
     select * from {{ ref('stg_opendental__appointment') }}
     where {{ only_changed_appointments('opendental', 'source_id', 'aptnum') }}
 
 ),
 
-history as (
+history as not materialized (
 
     select * from {{ ref('stg_opendental__histappointment') }}
     where {{ only_changed_appointments('opendental', 'source_id', 'aptnum') }}
@@ -32,7 +32,7 @@ location_keys as (
 
 ),
 
-history_deduplicated as (
+history_deduplicated as not materialized (
 
     -- a log row sent again by a later extract is the same version (first seen wins)
     select *
@@ -41,7 +41,7 @@ history_deduplicated as (
 
 ),
 
-unioned as (
+unioned as not materialized (
 
     select
         'histappointment' as table_name,
@@ -90,7 +90,7 @@ unioned as (
 
 ),
 
-keyed as (
+keyed as not materialized (
 
     select
         unioned.*,
@@ -110,7 +110,7 @@ keyed as (
 
 ),
 
-ordered as (
+ordered as not materialized (
 
     select
         keyed.*,

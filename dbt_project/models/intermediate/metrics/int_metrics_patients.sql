@@ -38,7 +38,7 @@ settings as (
 
 ),
 
-slots as (
+slots as not materialized (
 
     select * from {{ ref('int_appointment_slots') }} where location_id is not null and patient_key is not null
 

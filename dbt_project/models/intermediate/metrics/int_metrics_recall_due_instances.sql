@@ -22,19 +22,19 @@ with settings as (
 
 ),
 
-patients as (
+patients as not materialized (
 
     select * from {{ ref('int_metrics_patients') }}
 
 ),
 
-visits as (
+visits as not materialized (
 
     select * from {{ ref('int_metrics_recall_visits') }}
 
 ),
 
-od_recalls as (
+od_recalls as not materialized (
 
     select * from {{ ref('stg_opendental__recall') }} where not is_deleted_version and patient_key is not null
 
@@ -54,7 +54,7 @@ es_recalls as (
 
 ),
 
-dx_recallpending as (
+dx_recallpending as not materialized (
 
     select * from {{ ref('stg_dentrix__recallpending') }} where not is_deleted_version and patient_key is not null
 

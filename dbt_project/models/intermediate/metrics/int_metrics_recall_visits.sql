@@ -53,7 +53,7 @@ es_patient_recalls as (
 
 ),
 
-dx_recallpending as (
+dx_recallpending as not materialized (
 
     select * from {{ ref('stg_dentrix__recallpending') }}
 

@@ -12,7 +12,7 @@
 -- only (the slot logic lives in the slots models). One row per raw version, deleted versions included.
 -- Reads raw through dbt sources because the appointment staging models belong to the slots work; the patient id
 -- is pseudonymized here with the same macro, so patient_key equals staging's.
-with od_appointments as (
+with od_appointments as not materialized (
 
     select * from {{ source('opendental', 'appointment') }}
     where {{ only_changed_appointments('current_state', '_source_id', 'aptnum') }}
@@ -26,7 +26,7 @@ es_appointments as (
 
 ),
 
-dx_appointments as (
+dx_appointments as not materialized (
 
     select * from {{ source('dentrix', 'v_appt') }}
     where {{ only_changed_appointments('current_state', '_source_id', 'appointment_id') }}

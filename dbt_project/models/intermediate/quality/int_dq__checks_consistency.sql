@@ -6,7 +6,7 @@
 -- the slot models. Days with no appointment at all are not examined (holidays and closed days would all be
 -- "truncated"), nor days whose 4-week mean is below 5 (too small to call a drop), nor days whose 4 previous
 -- weeks are not all inside the location's history, nor days on or after the source's latest extract (stale).
-with appointments as (
+with appointments as not materialized (
 
     select * from {{ ref('int_dq__appointments') }}
 

@@ -9,7 +9,7 @@ with appointments as (
 
 ),
 
-patients as (
+patients as not materialized (
 
     select * from {{ ref('int_dq__patients') }}
 

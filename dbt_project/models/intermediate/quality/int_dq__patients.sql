@@ -4,7 +4,7 @@
 -- email_status and age_years are derived from raw here because staging exposes has_valid_email (missing and
 -- invalid both false) but not whether an email exists, and no birthdate flag; they belong in the staging
 -- patient models (same macros) — until then this is the one place past staging that reads those raw columns.
-with od_patients as (
+with od_patients as not materialized (
 
     select * from {{ source('opendental', 'patient') }}
 
@@ -16,7 +16,7 @@ es_patients as (
 
 ),
 
-dx_patients as (
+dx_patients as not materialized (
 
     select * from {{ source('dentrix', 'v_patient') }}
 
