@@ -66,8 +66,9 @@ deleted as (
 
 history_broken_flags as (
 
+    -- the columns its readers use only: read twice (through broken_logged), DuckDB copies this CTE whole
     select
-        *,
+        source_id, appointment_id, version_at, time_source, is_slot_bearing, start_at, previous_slot_start, is_broken,
         lag(is_broken) over (partition by source_id, appointment_id order by version_seq) as previous_history_broken
     from versions
     where table_name = 'appthist' and is_broken is not null

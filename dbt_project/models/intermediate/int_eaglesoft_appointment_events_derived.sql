@@ -60,9 +60,11 @@ logged as (
 
 extracted as (
 
-    -- the extracted appointment versions alone, with the previous extracted version's state
+    -- the extracted appointment versions alone, with the previous extracted version's state; the columns its
+    -- readers use only: read twice, DuckDB copies this CTE whole
     select
-        *,
+        source_id, appointment_id, version_at, status, is_slot_bearing, start_at, is_deleted_version,
+        previous_slot_start,
         lag(case when is_slot_bearing then start_at end) over by_extract as previous_extract_slot_start,
         coalesce(lag(is_slot_bearing) over by_extract, false) as previous_extract_is_slot_bearing,
         coalesce(lag(is_deleted_version or status = 'removed') over by_extract, false) as previous_extract_is_gone
