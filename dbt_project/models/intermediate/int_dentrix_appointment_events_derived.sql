@@ -66,7 +66,7 @@ deleted as (
 
 history_broken_flags as (
 
-    -- the columns its readers use only: read twice (through broken_logged), DuckDB copies this CTE whole
+    -- the columns its readers use: read twice (through broken_logged), so DuckDB copies it (docs/dbt.md)
     select
         source_id, appointment_id, version_at, time_source, is_slot_bearing, start_at, previous_slot_start, is_broken,
         lag(is_broken) over (partition by source_id, appointment_id order by version_seq) as previous_history_broken

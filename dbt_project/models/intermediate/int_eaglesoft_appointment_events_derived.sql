@@ -61,7 +61,7 @@ logged as (
 extracted as (
 
     -- the extracted appointment versions alone, with the previous extracted version's state; the columns its
-    -- readers use only: read twice, DuckDB copies this CTE whole
+    -- readers use: read twice, so DuckDB copies it (docs/dbt.md)
     select
         source_id, appointment_id, version_at, status, is_slot_bearing, start_at, is_deleted_version,
         previous_slot_start,
