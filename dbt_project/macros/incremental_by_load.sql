@@ -9,9 +9,9 @@
     2. (body) recomputes those appointments from ALL their versions and appends them;
     3. (post-hook) records the newest load_seq as processed.
   For a *_located model an appointment is "changed" when a pending load brought one of its rows
-  (changed_appointment_keys(vendor) knows each vendor's tables); its rows carry _load_seq, the load they were
-  computed at, and the *_sequenced model re-sequences the appointments whose located rows are newer than its
-  own watermark. Deleting before appending (not dbt's delete+insert on the new rows' keys) also removes an
+  (changed_appointment_keys(vendor) knows each vendor's tables; int_appointment_changes_logged runs it once per
+  refresh and the located models read that log); its rows carry _load_seq, the load they were computed at, and
+  the *_sequenced model re-sequences the appointments whose located rows are newer than its own watermark. Deleting before appending (not dbt's delete+insert on the new rows' keys) also removes an
   appointment whose versions no longer produce any row. The meta tables are named directly (not source()):
   on-run-start creates them when the loader has not, and the models' lineage runs through staging anyway.
   The models downstream of the version models (the three *_events_derived, int_appointment_events_unioned,
@@ -87,9 +87,10 @@
     select _source_id, appointment_id from {{ source('dentrix', 'v_appt') }}
     where _load_id in {{ pending_load_ids() }}
     {%- elif vendor == 'logged' -%}
-    {#- the models downstream of the version models (events, slots): the keys int_appointment_changes_logged
-        recorded for the loads this model has not processed (that model runs changed_appointment_keys once per
-        vendor per refresh, so the five downstream models do not each re-scan the staging tables twice) -#}
+    {#- the located models and the models downstream of the version models (events, slots): the keys
+        int_appointment_changes_logged recorded for the loads this model has not processed (that model runs
+        changed_appointment_keys once per vendor per refresh, so the three located models do not re-scan the new
+        staging rows at each of their reads, nor the five downstream models twice each) -#}
     select source_id, appointment_id from {{ ref('int_appointment_changes_logged') }}
     where load_seq > {{ load_watermark() }}
     {%- else -%}
@@ -97,7 +98,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- *_located body filter: the row's appointment is among the changed ones (incremental runs only). -#}
+{#- int_dq__appointments' body filter: the row's appointment is among the changed ones of vendor (incremental runs only). -#}
 {% macro only_changed_appointments(vendor, source_id_expr, appointment_id_expr) -%}
     {%- if is_incremental() -%}
     ({{ source_id_expr }}, {{ appointment_id_expr }}) in ({{ changed_appointment_keys(vendor) }})
@@ -143,9 +144,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Body filter of the models downstream of the version models (events, slots): exactly the appointments the
-    pre-hook delete_changed_appointments('logged') removed, so a full load or a reloaded unit is recomputed whole
-    (incremental runs only). Their pre-hook and post-hook are the same as the version models'. -#}
+{#- Body filter of the located models and of the models downstream of the version models (events, slots):
+    exactly the appointments the pre-hook delete_changed_appointments('logged') removed, so a full load or a
+    reloaded unit is recomputed whole (incremental runs only). -#}
 {% macro only_logged_changed_appointments(source_id_expr='source_id', appointment_id_expr='appointment_id') -%}
     {%- if is_incremental() -%}
     {{ appointment_changed('logged', none, source_id_expr, appointment_id_expr) }}

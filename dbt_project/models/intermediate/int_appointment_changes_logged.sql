@@ -5,9 +5,10 @@
     post_hook="{{ record_load_watermark() }}",
 ) }}
 -- The appointments each load touched (macros/incremental_by_load.sql): one row per (load_seq, source_id,
--- appointment_id) of an incremental refresh, load_seq = the newest load when the refresh ran. The events and slot
--- models downstream of the version models recompute the appointments logged after their own watermark
--- (changed_appointment_keys('logged')). A full build logs nothing: every model downstream is rebuilt whole then.
+-- appointment_id) of an incremental refresh, load_seq = the newest load when the refresh ran. The three located
+-- version models and the events and slot models downstream of them recompute the appointments logged after their
+-- own watermark (changed_appointment_keys('logged')). A full build logs nothing: every model downstream is rebuilt
+-- whole then.
 -- depends_on: {{ ref('stg_opendental__appointment') }}, {{ ref('stg_opendental__histappointment') }}
 -- depends_on: {{ ref('stg_eaglesoft__appointment') }}, {{ ref('stg_eaglesoft__appt_log') }}
 -- depends_on: {{ ref('stg_eaglesoft__chairs') }}, {{ ref('stg_eaglesoft__patient') }}

@@ -1,11 +1,13 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_changed_appointments('dentrix') }}",
+    pre_hook="{{ delete_changed_appointments('logged') }}",
     post_hook="{{ record_load_watermark() }}",
 ) }}
 -- Incremental by load (macros/incremental_by_load.sql): a daily refresh recomputes only the appointments its
--- new extract rows touch, from all of their versions.
+-- new extract rows touch, from all of their versions: the ones int_appointment_changes_logged recorded since this
+-- model's last run (it scans the new staging rows once for all the models that read them).
+-- depends_on: {{ ref('int_appointment_changes_logged') }}
 -- Dentrix appointment versions with their location (extracts.md §3.0, §3.3, §2): one row per version — every
 -- extracted v_appt version (timed modified_time_stamp) and every appthist row (timed modifieddate +
 -- modifiedtime) — unmapped ones included (location_id NULL).
@@ -15,14 +17,14 @@
 with appointments as not materialized (
 
     select * from {{ ref('stg_dentrix__v_appt') }}
-    where {{ only_changed_appointments('dentrix', 'source_id', 'appointment_id') }}
+    where {{ only_logged_changed_appointments() }}
 
 ),
 
 history as not materialized (
 
     select * from {{ ref('stg_dentrix__appthist') }}
-    where {{ only_changed_appointments('dentrix', 'source_id', 'parentapptid') }}
+    where {{ only_logged_changed_appointments('source_id', 'parentapptid') }}
 
 ),
 

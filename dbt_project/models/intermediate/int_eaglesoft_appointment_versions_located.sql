@@ -1,11 +1,13 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_changed_appointments('eaglesoft') }}",
+    pre_hook="{{ delete_changed_appointments('logged') }}",
     post_hook="{{ record_load_watermark() }}",
 ) }}
 -- Incremental by load (macros/incremental_by_load.sql): a daily refresh recomputes only the appointments its
--- new extract rows touch, from all of their versions.
+-- new extract rows touch, from all of their versions: the ones int_appointment_changes_logged recorded since this
+-- model's last run (it scans the new staging rows once for all the models that read them).
+-- depends_on: {{ ref('int_appointment_changes_logged') }}
 -- Eaglesoft appointment versions with their location (extracts.md §3.0, §3.2, §2): one row per version —
 -- every extracted appointment version (timed at its extract_date: the table has no change timestamp) and every
 -- appt_log row (timed log_time; its original_start_time is the start held before the action) — unmapped ones
@@ -16,14 +18,14 @@
 with appointments as not materialized (
 
     select * from {{ ref('stg_eaglesoft__appointment') }}
-    where {{ only_changed_appointments('eaglesoft', 'source_id', 'appointment_id') }}
+    where {{ only_logged_changed_appointments() }}
 
 ),
 
 logs as not materialized (
 
     select * from {{ ref('stg_eaglesoft__appt_log') }}
-    where {{ only_changed_appointments('eaglesoft', 'source_id', 'appt_id') }}
+    where {{ only_logged_changed_appointments('source_id', 'appt_id') }}
 
 ),
 

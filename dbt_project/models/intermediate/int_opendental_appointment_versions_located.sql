@@ -1,11 +1,13 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_changed_appointments('opendental') }}",
+    pre_hook="{{ delete_changed_appointments('logged') }}",
     post_hook="{{ record_load_watermark() }}",
 ) }}
 -- Incremental by load (macros/incremental_by_load.sql): a daily refresh recomputes only the appointments its
--- new extract rows touch, from all of their versions.
+-- new extract rows touch, from all of their versions: the ones int_appointment_changes_logged recorded since this
+-- model's last run (it scans the new staging rows once for all the models that read them).
+-- depends_on: {{ ref('int_appointment_changes_logged') }}
 -- Open Dental appointment versions with their location (extracts.md §3.0, §3.1, §2): one row per version —
 -- every histappointment row (a copy of the appointment right after the action, timed HistDateTStamp) and every
 -- extracted appointment version (timed DateTStamp) — unmapped ones included (location_id NULL).
@@ -15,14 +17,14 @@
 with appointments as not materialized (
 
     select * from {{ ref('stg_opendental__appointment') }}
-    where {{ only_changed_appointments('opendental', 'source_id', 'aptnum') }}
+    where {{ only_logged_changed_appointments('source_id', 'aptnum') }}
 
 ),
 
 history as not materialized (
 
     select * from {{ ref('stg_opendental__histappointment') }}
-    where {{ only_changed_appointments('opendental', 'source_id', 'aptnum') }}
+    where {{ only_logged_changed_appointments('source_id', 'aptnum') }}
 
 ),
 
