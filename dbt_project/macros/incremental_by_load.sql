@@ -11,7 +11,8 @@
   For a *_located model an appointment is "changed" when a pending load brought one of its rows
   (changed_appointment_keys(vendor) knows each vendor's tables; int_appointment_changes_logged runs it once per
   refresh and the located models read that log); its rows carry _load_seq, the load they were computed at, and
-  the *_sequenced model re-sequences the appointments whose located rows are newer than its own watermark. Deleting before appending (not dbt's delete+insert on the new rows' keys) also removes an
+  the *_sequenced model re-sequences the appointments whose located rows are newer than its own watermark.
+  Deleting before appending (not dbt's delete+insert on the new rows' keys) also removes an
   appointment whose versions no longer produce any row. The meta tables are named directly (not source()):
   on-run-start creates them when the loader has not, and the models' lineage runs through staging anyway.
   The models downstream of the version models (the three *_events_derived, int_appointment_events_unioned,
@@ -98,7 +99,8 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- int_dq__appointments' body filter: the row's appointment is among the changed ones of vendor (incremental runs only). -#}
+{#- int_dq__appointments' body filter: the row's appointment is among the changed ones of vendor (incremental runs
+    only). -#}
 {% macro only_changed_appointments(vendor, source_id_expr, appointment_id_expr) -%}
     {%- if is_incremental() -%}
     ({{ source_id_expr }}, {{ appointment_id_expr }}) in ({{ changed_appointment_keys(vendor) }})
