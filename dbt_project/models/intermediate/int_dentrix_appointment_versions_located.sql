@@ -34,33 +34,12 @@ location_keys as (
 
 ),
 
-history_resent as (
-
-    -- (appointment, modification time) of more than one log row: every whole row sent again is among them, with
-    -- rows that only share the time (these columns are required, never NULL, so the joins below can match on them)
-    select source_id, parentapptid, modifieddate, modifiedtime
-    from history
-    group by source_id, parentapptid, modifieddate, modifiedtime
-    having count(*) > 1
-
-),
-
-history_deduplicated as not materialized (
-
-    -- appthist has no key: a whole row sent again is the same version (extracts.md §3.3; first seen wins). Only
-    -- the candidate rows are ranked: a window over every log row sorts all of their columns
-    select * from history anti join history_resent using (source_id, parentapptid, modifieddate, modifiedtime)
-    union all
-    select * from (
-        select * from history semi join history_resent using (source_id, parentapptid, modifieddate, modifiedtime)
-        qualify row_number() over (
-            partition by source_id, parentapptid, deletedflag, createflag, createddate, modifieddate, modifiedtime,
-                apptdate, timehr, timemin, status, patient_key, broken, opid
-            order by extract_date, source_line
-        ) = 1
-    )
-
-),
+-- history_deduplicated: appthist has no key; a whole row sent again is the same version (extracts.md §3.3). The
+-- candidates are the (appointment, modification time) groups of more than one row: every whole row sent again is
+-- among them, with rows that only share the time (macros/first_seen_rows.sql)
+{{ first_seen_rows('history_deduplicated', 'history', ['source_id', 'parentapptid', 'modifieddate', 'modifiedtime'],
+    ['source_id', 'parentapptid', 'deletedflag', 'createflag', 'createddate', 'modifieddate', 'modifiedtime',
+     'apptdate', 'timehr', 'timemin', 'status', 'patient_key', 'broken', 'opid']) }},
 
 appointment_operatories as (
 

@@ -76,32 +76,9 @@ current_patients as (
 
 ),
 
-logs_resent as (
-
-    -- keys of log rows sent again by a later extract (rare: none in the benchmark drops; the key's columns are
-    -- required, never NULL, so the joins below can match on them)
-    select source_id, appt_id, appt_log_action, log_time
-    from logs
-    group by source_id, appt_id, appt_log_action, log_time
-    having count(*) > 1
-
-),
-
-logs_deduplicated as not materialized (
-
-    -- the log's key is (appt_id, appt_log_action, log_time): a row sent again is the same version (first seen
-    -- wins). Only the resent keys are ranked, as in the Open Dental model: a window over every log row sorts all
-    -- of their columns
-    select * from logs anti join logs_resent using (source_id, appt_id, appt_log_action, log_time)
-    union all
-    select * from (
-        select * from logs semi join logs_resent using (source_id, appt_id, appt_log_action, log_time)
-        qualify row_number() over (
-            partition by source_id, appt_id, appt_log_action, log_time order by extract_date, source_line
-        ) = 1
-    )
-
-),
+-- logs_deduplicated: the log's key is (appt_id, appt_log_action, log_time); a row sent again is the same version
+-- (macros/first_seen_rows.sql)
+{{ first_seen_rows('logs_deduplicated', 'logs', ['source_id', 'appt_id', 'appt_log_action', 'log_time']) }},
 
 unioned as not materialized (
 

@@ -34,25 +34,8 @@ location_keys as (
 
 ),
 
-history_resent as (
-
-    -- keys of log rows sent again by a later extract (rare: none in the benchmark drops)
-    select source_id, histapptnum from history group by source_id, histapptnum having count(*) > 1
-
-),
-
-history_deduplicated as not materialized (
-
-    -- a log row sent again by a later extract is the same version (first seen wins). Only the resent keys are
-    -- ranked: a window over every log row sorted all of their columns (300 locations, DuckDB at 1 GB: 2.6 GB spilled)
-    select * from history anti join history_resent using (source_id, histapptnum)
-    union all
-    select * from (
-        select * from history semi join history_resent using (source_id, histapptnum)
-        qualify row_number() over (partition by source_id, histapptnum order by extract_date, source_line) = 1
-    )
-
-),
+-- history_deduplicated: a log row sent again by a later extract is the same version (macros/first_seen_rows.sql)
+{{ first_seen_rows('history_deduplicated', 'history', ['source_id', 'histapptnum']) }},
 
 unioned as not materialized (
 
