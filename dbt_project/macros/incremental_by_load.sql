@@ -12,9 +12,9 @@
   (changed_appointment_keys(vendor) knows each vendor's tables; int_appointment_changes_logged runs it once per
   refresh and the located models read that log); its rows carry _load_seq, the load they were computed at, and
   the *_sequenced model re-sequences the appointments whose located rows are newer than its own watermark.
-  Deleting before appending (not dbt's delete+insert on the new rows' keys) also removes an
-  appointment whose versions no longer produce any row. The meta tables are named directly (not source()):
-  on-run-start creates them when the loader has not, and the models' lineage runs through staging anyway.
+  Deleting before appending (not dbt's delete+insert on the new rows' keys) also removes an appointment whose
+  versions no longer produce any row. The meta tables are named directly (not source()): on-run-start creates
+  them when the loader has not, and the models' lineage runs through staging anyway.
   The models downstream of the version models (the three *_events_derived, int_appointment_events_unioned,
   int_appointment_slots_derived) are incremental the same way: every value they hold is a function of one
   appointment's versions and events, so they delete and recompute the appointments int_appointment_changes_logged
