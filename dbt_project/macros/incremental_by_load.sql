@@ -146,12 +146,15 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Body filter of the located models and of the models downstream of the version models (events, slots):
-    exactly the appointments the pre-hook delete_changed_appointments('logged') removed, so a full load or a
-    reloaded unit is recomputed whole (incremental runs only). -#}
+{#- Body filter of the located models and of the models downstream of the version models (events, slots): the
+    appointments int_appointment_changes_logged recorded for this model's pending loads (incremental runs only).
+    These are all the appointments the pre-hook delete_changed_appointments('logged') removed that still have a
+    row: a full load or a reloaded unit gives every row it holds the new load_id (connectors/ingest.py), so the log
+    names each of their appointments. A plain semi join: OR-ing in the pre-hook's full-load and reloaded-unit
+    tests made the located models' reads twice as slow (docs/benchmarks.md "Session 8"). -#}
 {% macro only_logged_changed_appointments(source_id_expr='source_id', appointment_id_expr='appointment_id') -%}
     {%- if is_incremental() -%}
-    {{ appointment_changed('logged', none, source_id_expr, appointment_id_expr) }}
+    ({{ source_id_expr }}, {{ appointment_id_expr }}) in ({{ changed_appointment_keys('logged') }})
     {%- else -%}
     true
     {%- endif -%}
