@@ -1,6 +1,6 @@
 """Incremental dbt build: yesterday's warehouse + today's extracts (incremental load, incremental models) must
-hold exactly what a full load and full build of today's drop holds, for every appointment-version and slot model
-and the data-quality appointment versions (int_dq__appointments)."""
+hold exactly what a full load and full build of today's drop holds, for every appointment-version and slot model,
+the data-quality appointment versions (int_dq__appointments) and the outreach attempts with their answers."""
 
 from __future__ import annotations
 
@@ -16,20 +16,40 @@ from dbt_raw_warehouse import REPO, run_dbt
 FIXTURE = REPO / "tests" / "fixtures" / "drop_small"
 NEW_DAY = "2026-03-15"
 SELECT = ["--select", "+fct_appointment_slots", "int_appointments_unmapped", "+int_dq__appointments",
-          "--indirect-selection", "cautious"]
+          "+int_metrics_outreach_attempts", "--indirect-selection", "cautious"]
 VENDORS = ("opendental", "eaglesoft", "dentrix")
 COMPARED = [f"intermediate.int_{v}_appointment_versions_{step}" for v in VENDORS for step in ("located", "sequenced")]
 COMPARED += [f"intermediate.int_{v}_appointment_events_derived" for v in VENDORS]
 COMPARED += ["intermediate.int_appointment_events_unioned", "intermediate.int_appointment_slots_derived",
-             "intermediate.int_appointment_slots", "marts.fct_appointment_slots", "intermediate.int_dq__appointments"]
+             "intermediate.int_appointment_slots", "marts.fct_appointment_slots", "intermediate.int_dq__appointments",
+             "intermediate.int_comms_messages_latest", "intermediate.int_metrics_outreach_attempts"]
 # the models incremental by load (macros/incremental_by_load.sql); int_appointment_slots and fct_appointment_slots
-# are views over int_appointment_slots_derived
+# are views over int_appointment_slots_derived; the two outreach models' rows carry no _load_seq
+OUTREACH = ["intermediate.int_comms_messages_latest", "intermediate.int_metrics_outreach_attempts"]
 INCREMENTAL = [t.split(".")[1] for t in COMPARED if not t.endswith("appointment_slots")]
 INCREMENTAL += ["int_appointment_changes_logged"]
 # Today's Eaglesoft folder also moves chair 3 (E2's chair; E2 is in no later appointment file) from practice 20
 # (LOC-004 in locations.csv) to practice 10 (LOC-003): every appointment in that chair must be relocated.
 MOVED_CHAIR = "3,10,Op A\n"
 OTHER_CHAIRS = "1,10,Op 1\n2,10,Op 2\n"  # as on 2026-03-01 (a full extract lists every chair)
+# Outreach answered before and after today's rows (metrics.md §2; int_metrics_outreach_attempts). Yesterday M2
+# replies to M1 and SMS 1 answers SMS attempt 1. Today M2 and SMS 1 get a new version naming another patient (the
+# old attempts lose their answers, though no row of theirs came), M5 answers yesterday's M3 and today's M6 within
+# 72 h (same location and patient), SMS 2 answers yesterday's attempt 2 and SMS 3 today's attempt 3.
+MESSAGES_TODAY = """\
+message_id,location_id,pms_patient_id,pms_appointment_id,campaign,channel,direction,sent_at,delivery_status,in_reply_to,body_class
+M4,LOC-005,701,D3,reminder,sms,outbound,2026-03-11T08:00:00-06:00,delivered,,
+M2,LOC-001,502,1001,reminder,sms,inbound,2026-03-02T09:20:00-06:00,received,,reschedule
+M5,LOC-003,601,E1,confirmation,email,inbound,2026-03-02T10:00:00Z,received,,
+M6,LOC-003,601,E1,recall,email,outbound,2026-03-02T09:00:00Z,delivered,,
+"""
+SMS_OUT = "SmsToMobileNum,PatNum,ClinicNum,MsgType,SmsStatus,DateTimeSent\n"
+SMS_IN = "SmsFromMobileNum,PatNum,ClinicNum,DateTimeReceived\n"
+SMS_YESTERDAY = {"smstomobile.csv": SMS_OUT + "1,501,1,3,2,2026-03-02 09:00:00\n2,502,2,3,2,2026-03-03 09:00:00\n",
+                 "smsfrommobile.csv": SMS_IN + "1,501,1,2026-03-02 10:00:00\n"}
+SMS_TODAY = {"smstomobile.csv": SMS_OUT + "3,501,1,5,2,2026-03-10 09:00:00\n",
+             "smsfrommobile.csv": SMS_IN + "1,502,1,2026-03-02 10:00:00\n2,502,2,2026-03-04 08:00:00\n"
+                                  "3,501,1,2026-03-10 12:00:00\n"}
 
 
 def _load(path: Path, drop: Path, *, incremental: bool) -> None:
@@ -86,6 +106,10 @@ def drops(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             manifest.write_text('{"mode": "delta"}')
     chairs = "chair_num,practice_id,description\n" + (OTHER_CHAIRS if request.param == "full" else "") + MOVED_CHAIR
     (today / "pms" / "es_main" / NEW_DAY / "chairs.csv").write_text(chairs)
+    (today / "comms" / NEW_DAY / "messages.csv").write_text(MESSAGES_TODAY)
+    for day, files in (("2026-03-08", SMS_YESTERDAY), (NEW_DAY, SMS_TODAY)):
+        for name, text in files.items():
+            (today / "pms" / "od_main" / day / name).write_text(text)
     yesterday = root / "yesterday"
     shutil.copytree(today, yesterday, ignore=lambda folder, names: [n for n in names if n == NEW_DAY])
     if request.param == "registry":  # today's registry only (a name: no row changes location)
@@ -125,6 +149,16 @@ def _load_seq_counts(path: Path, table: str) -> tuple[int, int]:
         con.close()
 
 
+def _answers(path: Path) -> dict[str, str | None]:
+    """attempt_id -> answered_via of every outreach attempt."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return dict(con.sql("select attempt_id, answered_via from intermediate.int_metrics_outreach_attempts"
+                            ).fetchall())
+    finally:
+        con.close()
+
+
 def _log_rows(path: Path) -> int:
     """Rows of the change log the event and slot models read (int_appointment_changes_logged)."""
     con = duckdb.connect(str(path), read_only=True)
@@ -143,6 +177,7 @@ def test_incremental_build_equals_full_build(drops: tuple[Path, Path, str], tmp_
     _load(daily, daily_drop, incremental=False)
     _build(daily)
     before = {t: _rows(daily, t) for t in COMPARED}
+    assert _answers(daily) == {"M1": "in_reply_to", "M3": None, "od_main|1": "within_72h", "od_main|2": None}
     # E2 (es_main, chair 3 on 2026-03-01) sits at practice 20 = LOC-004 until today's chairs row
     assert _dq_location(daily, "es_main", "E2", "2026-03-01") == "LOC-004"
     for folder in today.rglob(NEW_DAY):
@@ -167,10 +202,13 @@ def test_incremental_build_equals_full_build(drops: tuple[Path, Path, str], tmp_
 
     for table in COMPARED:
         assert _rows(daily, table) == _rows(full, table), table
+    if case == "delta":  # answers lost and found by attempts no row of which came today (see MESSAGES_TODAY)
+        assert _answers(daily) == {"M1": None, "M3": "within_72h", "M4": None, "M6": "within_72h",
+                                   "od_main|1": None, "od_main|2": "within_72h", "od_main|3": "within_72h"}
     # the data tests of the incremental models check the rows of the latest refresh: every row after a full build;
     # after the daily delta only the recomputed appointments' rows: some of them, fewer than all (in this small
     # fixture the new day touches most appointments, e.g. every Eaglesoft one: its patient file is a full extract)
-    tested = [t for t in COMPARED if not t.endswith("appointment_slots")]
+    tested = [t for t in COMPARED if not t.endswith("appointment_slots") and t not in OUTREACH]
     daily_counts = {}
     for table in tested:
         rows, latest = _load_seq_counts(full, table)

@@ -1,6 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_outreach_attempts() }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
 -- Outreach attempts and whether they were answered (metrics.md §2, extracts.md §4 "Response linkage"): one row
 -- per attempt, from two feeds:
---   feed 'comms'    the communication platform: current version of each message (latest extract_date, then line;
+--   feed 'comms'    the communication platform: current version of each message (int_comms_messages_latest;
 --                   a deleted current version is gone); outbound, campaign reminder / confirmation / recall,
 --                   delivery_status not 'queued'. sent_at (tstz) converted to the location's local time.
 --   feed 'pms_sms'  Open Dental smstomobile (outbound; current version per SmsToMobileNum): MsgType -> reminder /
@@ -13,6 +19,9 @@
 --                   first inbound after it arrives within 72 h". Any inbound counts, also one replying to another
 --                   message; one inbound may answer several attempts.
 -- Which feed a metric uses (before / after go-live) is decided downstream.
+-- Incremental by load (macros/outreach_attempts_changed.sql): a daily refresh recomputes only the attempts whose
+-- message or possible answers the new extract rows touch; the answers are still looked up among all messages.
+-- depends_on: {{ ref('stg_comms__messages') }}
 with windows as (
 
     select * from {{ ref('int_metrics_location_windows') }}
@@ -27,8 +36,7 @@ location_keys as (
 
 messages as (
 
-    select * from {{ ref('stg_comms__messages') }}
-    qualify row_number() over (partition by message_id order by extract_date desc, source_line desc nulls first) = 1
+    select * from {{ ref('int_comms_messages_latest') }}
 
 ),
 
@@ -51,11 +59,37 @@ messages_local as (
 
 ),
 
+{%- if is_incremental() %}
+
+comms_touched as (
+
+    {{ outreach_comms_touched_versions() }}
+
+),
+
+-- the attempts to recompute: touched or replied to by a touched message, or of a patient a touched message names
+comms_changed as (
+
+    select message_id from comms_touched
+    union
+    select in_reply_to from comms_touched where in_reply_to is not null
+    union
+    select messages_local.message_id from messages_local
+    semi join comms_touched
+        on comms_touched.location_id = messages_local.location_id
+        and comms_touched.patient_key = messages_local.patient_key
+
+),
+{%- endif %}
+
 comms_attempts as (
 
     select * from messages_local
     where direction = 'outbound' and campaign in ('reminder', 'confirmation', 'recall')
         and delivery_status <> 'queued'
+        {%- if is_incremental() %}
+        and message_id in (select message_id from comms_changed)
+        {%- endif %}
 
 ),
 
@@ -138,10 +172,27 @@ sms_in_located as (
 
 ),
 
+{%- if is_incremental() %}
+
+-- the attempts to recompute: touched, or of a patient of the same source a touched inbound version names
+sms_changed as (
+
+    {{ outreach_sms_touched_attempts() }}
+    union
+    select sms_out.source_id || '|' || sms_out.smstomobilenum from sms_out
+    semi join ({{ outreach_sms_touched_patients() }}) as touched
+        on touched.source_id = sms_out.source_id and touched.patient_key = sms_out.patient_key
+
+),
+{%- endif %}
+
 sms_attempts as (
 
     select * from sms_out_located
     where location_id is not null and campaign in ('reminder', 'confirmation', 'recall') and delivery_status <> 'queued'
+        {%- if is_incremental() %}
+        and source_id || '|' || smstomobilenum in (select * from sms_changed)
+        {%- endif %}
 
 ),
 
