@@ -118,16 +118,26 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- A pending load was a full load (every row was read again). -#}
+{% macro pending_full_load() -%}
+    exists (select 1 from meta.loads where load_id in {{ pending_load_ids() }} and kind = 'full')
+{%- endmacro %}
+
+{#- A pending load reloaded the unit unit_expr evaluates to (a PMS source_id, or a feed: 'comms', ...). -#}
+{% macro pending_reloaded_unit(unit_expr) -%}
+    list_contains(
+        (select flatten(list(reloaded_units)) from meta.loads where load_id in {{ pending_load_ids() }}),
+        {{ unit_expr }}
+    )
+{%- endmacro %}
+
 {#- The rows step 1 deletes: every row after a pending full load, every row of a unit a pending load reloaded, and
     the rows of the changed appointments. recomputed_in: the upstream model whose newer rows name the changed
     appointments (else changed_appointment_keys(vendor)). -#}
 {% macro appointment_changed(vendor, recomputed_in=none, source_id_expr='source_id',
                              appointment_id_expr='appointment_id') -%}
-    (exists (select 1 from meta.loads where load_id in {{ pending_load_ids() }} and kind = 'full')
-        or list_contains(
-            (select flatten(list(reloaded_units)) from meta.loads where load_id in {{ pending_load_ids() }}),
-            {{ source_id_expr }}
-        )
+    ({{ pending_full_load() }}
+        or {{ pending_reloaded_unit(source_id_expr) }}
         or ({{ source_id_expr }}, {{ appointment_id_expr }}) in (
             {%- if recomputed_in %}
             select source_id, appointment_id from {{ ref(recomputed_in) }} where _load_seq > {{ load_watermark() }}

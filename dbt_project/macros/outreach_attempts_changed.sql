@@ -33,11 +33,8 @@
 {% macro delete_changed_comms_messages() -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
-    where exists (select 1 from meta.loads where load_id in {{ pending_load_ids() }} and kind = 'full')
-        or list_contains(
-            (select flatten(list(reloaded_units)) from meta.loads where load_id in {{ pending_load_ids() }}),
-            'comms'
-        )
+    where {{ pending_full_load() }}
+        or {{ pending_reloaded_unit("'comms'") }}
         or message_id in ({{ comms_messages_touched() }})
     {%- else -%}
     select 1
@@ -63,12 +60,9 @@
 {% macro delete_changed_outreach_attempts() -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
-    where exists (select 1 from meta.loads where load_id in {{ pending_load_ids() }} and kind = 'full')
+    where {{ pending_full_load() }}
         or (feed = 'comms' and (
-            list_contains(
-                (select flatten(list(reloaded_units)) from meta.loads where load_id in {{ pending_load_ids() }}),
-                'comms'
-            )
+            {{ pending_reloaded_unit("'comms'") }}
             or attempt_id in (
                 select message_id from ({{ outreach_comms_touched_versions() }})
                 union
@@ -79,10 +73,7 @@
             )
         ))
         or (feed = 'pms_sms' and (
-            list_contains(
-                (select flatten(list(reloaded_units)) from meta.loads where load_id in {{ pending_load_ids() }}),
-                split_part(attempt_id, '|', 1)
-            )
+            {{ pending_reloaded_unit("split_part(attempt_id, '|', 1)") }}
             or attempt_id in ({{ outreach_sms_touched_attempts() }})
             or (split_part(attempt_id, '|', 1), patient_key) in ({{ outreach_sms_touched_patients() }})
         ))

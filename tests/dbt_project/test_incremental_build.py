@@ -1,6 +1,7 @@
 """Incremental dbt build: yesterday's warehouse + today's extracts (incremental load, incremental models) must
 hold exactly what a full load and full build of today's drop holds, for every appointment-version and slot model,
-the data-quality appointment versions (int_dq__appointments) and the outreach attempts with their answers."""
+the data-quality appointment versions (int_dq__appointments), the outreach attempts with their answers and the
+production per appointment."""
 
 from __future__ import annotations
 
@@ -16,16 +17,18 @@ from dbt_raw_warehouse import REPO, run_dbt
 FIXTURE = REPO / "tests" / "fixtures" / "drop_small"
 NEW_DAY = "2026-03-15"
 SELECT = ["--select", "+fct_appointment_slots", "int_appointments_unmapped", "+int_dq__appointments",
-          "+int_metrics_outreach_attempts", "--indirect-selection", "cautious"]
+          "+int_metrics_outreach_attempts", "+int_metrics_appointment_production", "--indirect-selection", "cautious"]
 VENDORS = ("opendental", "eaglesoft", "dentrix")
 COMPARED = [f"intermediate.int_{v}_appointment_versions_{step}" for v in VENDORS for step in ("located", "sequenced")]
 COMPARED += [f"intermediate.int_{v}_appointment_events_derived" for v in VENDORS]
 COMPARED += ["intermediate.int_appointment_events_unioned", "intermediate.int_appointment_slots_derived",
              "intermediate.int_appointment_slots", "marts.fct_appointment_slots", "intermediate.int_dq__appointments",
-             "intermediate.int_comms_messages_latest", "intermediate.int_metrics_outreach_attempts"]
+             "intermediate.int_comms_messages_latest", "intermediate.int_metrics_outreach_attempts",
+             "intermediate.int_metrics_appointment_production"]
 # the models incremental by load (macros/incremental_by_load.sql); int_appointment_slots and fct_appointment_slots
-# are views over int_appointment_slots_derived; the two outreach models' rows carry no _load_seq
-OUTREACH = ["intermediate.int_comms_messages_latest", "intermediate.int_metrics_outreach_attempts"]
+# are views over int_appointment_slots_derived; the metric models' rows carry no _load_seq
+METRICS = ["intermediate.int_comms_messages_latest", "intermediate.int_metrics_outreach_attempts",
+           "intermediate.int_metrics_appointment_production"]
 INCREMENTAL = [t.split(".")[1] for t in COMPARED if not t.endswith("appointment_slots")]
 INCREMENTAL += ["int_appointment_changes_logged"]
 # Today's Eaglesoft folder also moves chair 3 (E2's chair; E2 is in no later appointment file) from practice 20
@@ -43,13 +46,25 @@ M2,LOC-001,502,1001,reminder,sms,inbound,2026-03-02T09:20:00-06:00,received,,res
 M5,LOC-003,601,E1,confirmation,email,inbound,2026-03-02T10:00:00Z,received,,
 M6,LOC-003,601,E1,recall,email,outbound,2026-03-02T09:00:00Z,delivered,,
 """
+# Production per appointment (int_metrics_appointment_production; ProcStatus 2 = completed, fee x max(UnitQty, 1)).
+# Yesterday: procedure 4003 on appointment 1001 (50.00 x 2), 4004 on 1002 (80.00), and 4005 (10.00), first on
+# 1001 (2026-03-01's file), then moved to 1003. Today 4004 moves to 1004 and 4001 (95.00 on 1001, planned until
+# now) is completed: 1001 = 195.00, 1004 = 80.00, 1002 has no production left, and 1003 keeps its 10.00 once
+# (4005 is read again, for its old version on 1001, but sits on 1003, which nothing changed).
+PROCS = "ProcNum,PatNum,AptNum,ProcDate,ProcStatus,CodeNum,ClinicNum,ProcFee,UnitQty,DateTStamp\n"
+PROC_4005_FIRST = "4005,503,1001,2026-03-03,2,11,1,10.00,1,2026-02-25 10:00:00\n"
+PROCS_YESTERDAY = PROCS + ("4003,501,1001,2026-03-03,2,11,1,50.00,2,2026-03-03 15:00:00\n"
+                           "4004,502,1002,2026-03-04,2,12,2,80.00,1,2026-03-04 11:30:00\n"
+                           "4005,503,1003,2026-03-03,2,11,1,10.00,1,2026-03-04 12:00:00\n")
+PROCS_TODAY = PROCS + ("4004,502,1004,2026-03-05,2,12,1,80.00,1,2026-03-05 09:00:00\n"
+                       "4001,501,1001,2026-03-03,2,11,1,95.00,1,2026-03-03 16:00:00\n")
 SMS_OUT = "SmsToMobileNum,PatNum,ClinicNum,MsgType,SmsStatus,DateTimeSent\n"
 SMS_IN = "SmsFromMobileNum,PatNum,ClinicNum,DateTimeReceived\n"
 SMS_YESTERDAY = {"smstomobile.csv": SMS_OUT + "1,501,1,3,2,2026-03-02 09:00:00\n2,502,2,3,2,2026-03-03 09:00:00\n",
-                 "smsfrommobile.csv": SMS_IN + "1,501,1,2026-03-02 10:00:00\n"}
+                 "smsfrommobile.csv": SMS_IN + "1,501,1,2026-03-02 10:00:00\n", "procedurelog.csv": PROCS_YESTERDAY}
 SMS_TODAY = {"smstomobile.csv": SMS_OUT + "3,501,1,5,2,2026-03-10 09:00:00\n",
              "smsfrommobile.csv": SMS_IN + "1,502,1,2026-03-02 10:00:00\n2,502,2,2026-03-04 08:00:00\n"
-                                  "3,501,1,2026-03-10 12:00:00\n"}
+                                  "3,501,1,2026-03-10 12:00:00\n", "procedurelog.csv": PROCS_TODAY}
 
 
 def _load(path: Path, drop: Path, *, incremental: bool) -> None:
@@ -107,6 +122,8 @@ def drops(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     chairs = "chair_num,practice_id,description\n" + (OTHER_CHAIRS if request.param == "full" else "") + MOVED_CHAIR
     (today / "pms" / "es_main" / NEW_DAY / "chairs.csv").write_text(chairs)
     (today / "comms" / NEW_DAY / "messages.csv").write_text(MESSAGES_TODAY)
+    first = today / "pms" / "od_main" / "2026-03-01" / "procedurelog.csv"
+    first.write_text(first.read_text() + PROC_4005_FIRST)
     for day, files in (("2026-03-08", SMS_YESTERDAY), (NEW_DAY, SMS_TODAY)):
         for name, text in files.items():
             (today / "pms" / "od_main" / day / name).write_text(text)
@@ -159,6 +176,17 @@ def _answers(path: Path) -> dict[str, str | None]:
         con.close()
 
 
+def _production(path: Path) -> dict[str, float]:
+    """Open Dental appointment_id -> production."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {a: float(p) for a, p in con.sql("select appointment_id, production from "
+                                                "intermediate.int_metrics_appointment_production "
+                                                "where source_id = 'od_main'").fetchall()}
+    finally:
+        con.close()
+
+
 def _log_rows(path: Path) -> int:
     """Rows of the change log the event and slot models read (int_appointment_changes_logged)."""
     con = duckdb.connect(str(path), read_only=True)
@@ -178,6 +206,7 @@ def test_incremental_build_equals_full_build(drops: tuple[Path, Path, str], tmp_
     _build(daily)
     before = {t: _rows(daily, t) for t in COMPARED}
     assert _answers(daily) == {"M1": "in_reply_to", "M3": None, "od_main|1": "within_72h", "od_main|2": None}
+    assert _production(daily) == {"1001": 100.0, "1002": 80.0, "1003": 10.0}
     # E2 (es_main, chair 3 on 2026-03-01) sits at practice 20 = LOC-004 until today's chairs row
     assert _dq_location(daily, "es_main", "E2", "2026-03-01") == "LOC-004"
     for folder in today.rglob(NEW_DAY):
@@ -205,10 +234,11 @@ def test_incremental_build_equals_full_build(drops: tuple[Path, Path, str], tmp_
     if case == "delta":  # answers lost and found by attempts no row of which came today (see MESSAGES_TODAY)
         assert _answers(daily) == {"M1": None, "M3": "within_72h", "M4": None, "M6": "within_72h",
                                    "od_main|1": None, "od_main|2": "within_72h", "od_main|3": "within_72h"}
+        assert _production(daily) == {"1001": 195.0, "1003": 10.0, "1004": 80.0}
     # the data tests of the incremental models check the rows of the latest refresh: every row after a full build;
     # after the daily delta only the recomputed appointments' rows: some of them, fewer than all (in this small
     # fixture the new day touches most appointments, e.g. every Eaglesoft one: its patient file is a full extract)
-    tested = [t for t in COMPARED if not t.endswith("appointment_slots") and t not in OUTREACH]
+    tested = [t for t in COMPARED if not t.endswith("appointment_slots") and t not in METRICS]
     daily_counts = {}
     for table in tested:
         rows, latest = _load_seq_counts(full, table)

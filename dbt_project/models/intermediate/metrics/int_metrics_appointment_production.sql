@@ -1,3 +1,9 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_production() }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
 -- Production (fees) per PMS appointment (metrics.md §6 "production per visit", extracts.md §3.1-§3.3): one row
 -- per (source_id, appointment_id) that has a fee figure.
 --   Open Dental  sum of ProcFee x max(UnitQty, 1) over the appointment's ProcStatus 2 (completed) procedurelog
@@ -5,9 +11,28 @@
 --   Eaglesoft    dollars_scheduled of the appointment's current version
 --   Dentrix      amount of the current v_appt version
 -- An appointment whose fees are all NULL has no row (the ROI then uses the configured production_per_visit).
-with od_procedures as (
+-- Incremental by load (macros/appointment_production_changed.sql): a daily refresh recomputes only the
+-- appointments whose procedures or current version the new extract rows touch.
+with
+{%- if is_incremental() %}
+
+changed as (
+
+    {{ production_changed_appointments() }}
+
+),
+{%- endif %}
+
+od_procedures as (
 
     select * from {{ ref('stg_opendental__procedurelog') }}
+    {%- if is_incremental() %}
+    -- every procedure that has a version on a changed appointment (the ones there now among them)
+    where (source_id, procnum) in (
+        select source_id, procnum from {{ ref('stg_opendental__procedurelog') }}
+        where (source_id, aptnum) in (select source_id, appointment_id from changed)
+    )
+    {%- endif %}
     qualify row_number() over (
         partition by source_id, procnum order by datetstamp desc nulls last, extract_date desc, source_line desc
     ) = 1
@@ -17,6 +42,9 @@ with od_procedures as (
 es_appointments as (
 
     select * from {{ ref('stg_eaglesoft__appointment') }}
+    {%- if is_incremental() %}
+    where (source_id, appointment_id) in (select source_id, appointment_id from changed)
+    {%- endif %}
     qualify row_number() over (partition by source_id, appointment_id order by extract_date desc, source_line desc) = 1
 
 ),
@@ -24,6 +52,9 @@ es_appointments as (
 dx_appointments as (
 
     select * from {{ ref('stg_dentrix__v_appt') }}
+    {%- if is_incremental() %}
+    where (source_id, appointment_id) in (select source_id, appointment_id from changed)
+    {%- endif %}
     qualify row_number() over (
         partition by source_id, appointment_id
         order by modified_time_stamp desc nulls last, extract_date desc, source_line desc
@@ -52,6 +83,17 @@ unioned as (
     from dx_appointments
     where not is_deleted_version and amount is not null
 
+),
+
+final as (
+
+    select * from unioned
+    {%- if is_incremental() %}
+    -- (an Open Dental procedure selected above may now sit on an appointment outside the set, whose sum would be
+    -- partial here; that appointment's row is unchanged)
+    where (source_id, appointment_id) in (select source_id, appointment_id from changed)
+    {%- endif %}
+
 )
 
-select * from unioned
+select * from final

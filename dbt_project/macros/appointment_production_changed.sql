@@ -1,0 +1,38 @@
+{#-
+  int_metrics_appointment_production, incremental by load (the pattern of macros/incremental_by_load.sql, per
+  appointment): an appointment's production is a function of
+    Open Dental  the current versions of the procedures whose current AptNum is the appointment;
+    Eaglesoft    the appointment's current version;          Dentrix  the appointment's current v_appt version.
+  So a pending load can change only the appointments it brought a row of (Eaglesoft, Dentrix), and for Open Dental
+  the appointments that any version of a procedure it brought a row of names: a procedure moved to another
+  appointment changes both. A reloaded unit or a full load gives each of its rows the new load_id, so the set then
+  holds all of its appointments; the pre-hook also deletes every row of a reloaded source or of a full load. The
+  code maps come with their source's unit. A change of the model's logic needs `dbt build --full-refresh`.
+-#}
+
+{#- (source_id, appointment_id) whose production a pending load may change -#}
+{% macro production_changed_appointments() -%}
+    select source_id, aptnum as appointment_id from {{ ref('stg_opendental__procedurelog') }}
+    where (source_id, procnum) in (
+        select source_id, procnum from {{ ref('stg_opendental__procedurelog') }}
+        where load_id in {{ pending_load_ids() }}
+    )
+    union
+    select source_id, appointment_id from {{ ref('stg_eaglesoft__appointment') }}
+    where load_id in {{ pending_load_ids() }}
+    union
+    select source_id, appointment_id from {{ ref('stg_dentrix__v_appt') }}
+    where load_id in {{ pending_load_ids() }}
+{%- endmacro %}
+
+{#- Pre-hook: delete the rows a pending load may change, and every row of a reloaded source or of a full load. -#}
+{% macro delete_changed_production() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ pending_full_load() }}
+        or {{ pending_reloaded_unit('source_id') }}
+        or (source_id, appointment_id) in ({{ production_changed_appointments() }})
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
