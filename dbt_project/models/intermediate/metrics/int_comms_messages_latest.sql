@@ -10,7 +10,7 @@
 -- patient id) at each refresh.
 -- Incremental by load (macros/outreach_attempts_changed.sql): a daily refresh re-ranks only the messages the new
 -- extract rows touch, from all of their versions.
-with messages as (
+with messages as not materialized (
 
     select * from {{ ref('stg_comms__messages') }}
     {%- if is_incremental() %}
@@ -19,10 +19,22 @@ with messages as (
 
 ),
 
-ranked as (
+-- only messages with more than one version are ranked (none in the benchmark drops): a window over every message
+-- sorted all of them (the pattern of macros/first_seen_rows.sql, latest version instead of first seen)
+versioned as (
 
-    select * from messages
-    qualify row_number() over (partition by message_id order by extract_date desc, source_line desc nulls first) = 1
+    select message_id from messages group by message_id having count(*) > 1
+
+),
+
+ranked as not materialized (
+
+    select * from messages anti join versioned using (message_id)
+    union all
+    select * from (
+        select * from messages semi join versioned using (message_id)
+        qualify row_number() over (partition by message_id order by extract_date desc, source_line desc nulls first) = 1
+    )
 
 ),
 
