@@ -59,18 +59,18 @@
 {#- Pre-hook: delete the rows a pending load may change (above), and every row of a reloaded unit or full load. -#}
 {% macro delete_changed_outreach_attempts() -%}
     {%- if is_incremental() -%}
+    {#- the touched versions are read three times below: scan the staging view for them once #}
+    with comms_touched as materialized ({{ outreach_comms_touched_versions() }})
     delete from {{ this }}
     where {{ pending_full_load() }}
         or (feed = 'comms' and (
             {{ pending_reloaded_unit("'comms'") }}
             or attempt_id in (
-                select message_id from ({{ outreach_comms_touched_versions() }})
+                select message_id from comms_touched
                 union
-                select in_reply_to from ({{ outreach_comms_touched_versions() }}) where in_reply_to is not null
+                select in_reply_to from comms_touched where in_reply_to is not null
             )
-            or (location_id, patient_key) in (
-                select location_id, patient_key from ({{ outreach_comms_touched_versions() }})
-            )
+            or (location_id, patient_key) in (select location_id, patient_key from comms_touched)
         ))
         or (feed = 'pms_sms' and (
             {{ pending_reloaded_unit("split_part(attempt_id, '|', 1)") }}

@@ -19,24 +19,9 @@ with messages as not materialized (
 
 ),
 
--- only messages with more than one version are ranked (none in the benchmark drops): a window over every message
--- sorted all of them (the pattern of macros/first_seen_rows.sql, latest version instead of first seen)
-versioned as (
-
-    select message_id from messages group by message_id having count(*) > 1
-
-),
-
-ranked as not materialized (
-
-    select * from messages anti join versioned using (message_id)
-    union all
-    select * from (
-        select * from messages semi join versioned using (message_id)
-        qualify row_number() over (partition by message_id order by extract_date desc, source_line desc nulls first) = 1
-    )
-
-),
+-- ranked: one row per message, its latest version; only messages with more than one version are ranked (none in
+-- the benchmark drops), not every message (macros/first_seen_rows.sql)
+{{ first_seen_rows('ranked', 'messages', ['message_id'], order_by='extract_date desc, source_line desc nulls first') }},
 
 final as (
 
