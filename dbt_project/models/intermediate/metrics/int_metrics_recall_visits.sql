@@ -1,3 +1,9 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_recall_visits() }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
 -- Completed recall visits (metrics.md §2 "recall visit", extracts.md §3.1-§3.3): one row per completed
 -- appointment slot that is a recall visit. Completed = slot outcome completed (int_appointment_slots).
 --   Open Dental   a ProcStatus 2 (completed) procedurelog row on the appointment (same AptNum; current version of
@@ -10,10 +16,16 @@
 --                 recall_visit_approximated)                                                  rule 'approximated'
 --   visit_date    the slot's local date; booked_at = the appointment's booking (appointment_booked_at, the moment
 --                 the patient scheduled it, kept through reschedules), else the slot's own booked_at
-with slots as (
+-- Incremental by load (macros/recall_visits_changed.sql): a daily refresh recomputes only the slots of the
+-- appointments, patients and sources the new extract rows touch; the lookups below then read only those.
+-- depends_on: {{ ref('int_appointment_changes_logged') }}
+with slots as {% if is_incremental() %}materialized {% endif %}(
 
     select * from {{ ref('int_appointment_slots') }}
     where is_completed and patient_key is not null and location_id is not null
+    {%- if is_incremental() %}
+        and {{ recall_visit_changed() }}
+    {%- endif %}
 
 ),
 
@@ -26,6 +38,13 @@ settings as (
 od_procedures as (
 
     select * from {{ ref('stg_opendental__procedurelog') }}
+    {%- if is_incremental() %}
+    -- every procedure that has a version on a recomputed slot's appointment (the ones there now among them)
+    where (source_id, procnum) in (
+        select source_id, procnum from {{ ref('stg_opendental__procedurelog') }}
+        where (source_id, aptnum) in (select source_id, appointment_id from slots)
+    )
+    {%- endif %}
     qualify row_number() over (
         partition by source_id, procnum order by datetstamp desc nulls last, extract_date desc, source_line desc
     ) = 1
@@ -43,6 +62,9 @@ od_codes as (
 es_appointments as (
 
     select * from {{ ref('stg_eaglesoft__appointment') }}
+    {%- if is_incremental() %}
+    where (source_id, appointment_id) in (select source_id, appointment_id from slots)
+    {%- endif %}
     qualify row_number() over (partition by source_id, appointment_id order by extract_date desc, source_line desc) = 1
 
 ),
@@ -50,6 +72,9 @@ es_appointments as (
 es_patient_recalls as (
 
     select * from {{ ref('stg_eaglesoft__patient_recalls') }}
+    {%- if is_incremental() %}
+    where (source_id, patient_key) in (select source_id, patient_key from slots)
+    {%- endif %}
 
 ),
 
@@ -95,6 +120,9 @@ dx_prior_dates as (
     select distinct source_id, patient_key, priordate as visit_date
     from dx_recallpending
     where priordate is not null and patient_key is not null
+    {%- if is_incremental() %}
+        and (source_id, patient_key) in (select source_id, patient_key from slots)
+    {%- endif %}
 
 ),
 
