@@ -1,7 +1,7 @@
 """Incremental dbt build: yesterday's warehouse + today's extracts (incremental load, incremental models) must
 hold exactly what a full load and full build of today's drop holds, for every appointment-version and slot model,
-the data-quality appointment versions (int_dq__appointments), the outreach attempts with their answers and the
-production per appointment."""
+the data-quality appointment versions (int_dq__appointments), the outreach attempts with their answers, the
+production per appointment, the recall visits and the recall due instances."""
 
 from __future__ import annotations
 
@@ -17,19 +17,21 @@ from dbt_raw_warehouse import REPO, run_dbt
 FIXTURE = REPO / "tests" / "fixtures" / "drop_small"
 NEW_DAY = "2026-03-15"
 SELECT = ["--select", "+fct_appointment_slots", "int_appointments_unmapped", "+int_dq__appointments",
-          "+int_metrics_outreach_attempts", "+int_metrics_appointment_production", "+int_metrics_recall_visits",
-          "--indirect-selection", "cautious"]
+          "+int_metrics_outreach_attempts", "+int_metrics_appointment_production",
+          "+int_metrics_recall_due_instances", "--indirect-selection", "cautious"]
 VENDORS = ("opendental", "eaglesoft", "dentrix")
 COMPARED = [f"intermediate.int_{v}_appointment_versions_{step}" for v in VENDORS for step in ("located", "sequenced")]
 COMPARED += [f"intermediate.int_{v}_appointment_events_derived" for v in VENDORS]
 COMPARED += ["intermediate.int_appointment_events_unioned", "intermediate.int_appointment_slots_derived",
              "intermediate.int_appointment_slots", "marts.fct_appointment_slots", "intermediate.int_dq__appointments",
              "intermediate.int_comms_messages_latest", "intermediate.int_metrics_outreach_attempts",
-             "intermediate.int_metrics_appointment_production", "intermediate.int_metrics_recall_visits"]
+             "intermediate.int_metrics_appointment_production", "intermediate.int_metrics_recall_visits",
+             "intermediate.int_metrics_recall_due_instances"]
 # the models incremental by load (macros/incremental_by_load.sql); int_appointment_slots and fct_appointment_slots
 # are views over int_appointment_slots_derived; the metric models' rows carry no _load_seq
 METRICS = ["intermediate.int_comms_messages_latest", "intermediate.int_metrics_outreach_attempts",
-           "intermediate.int_metrics_appointment_production", "intermediate.int_metrics_recall_visits"]
+           "intermediate.int_metrics_appointment_production", "intermediate.int_metrics_recall_visits",
+           "intermediate.int_metrics_recall_due_instances"]
 INCREMENTAL = [t.split(".")[1] for t in COMPARED if not t.endswith("appointment_slots")]
 INCREMENTAL += ["int_appointment_changes_logged"]
 # Today's Eaglesoft folder also moves chair 3 (E2's chair; E2 is in no later appointment file) from practice 20
@@ -60,22 +62,30 @@ PROCS_YESTERDAY = PROCS + ("4003,501,1001,2026-03-03,2,11,1,50.00,2,2026-03-03 1
                            "4006,505,1007,2026-03-06,2,14,1,,1,2026-03-06 10:00:00\n")
 PROCS_TODAY = PROCS + ("4004,502,1004,2026-03-05,2,12,1,80.00,1,2026-03-05 09:00:00\n"
                        "4001,501,1001,2026-03-03,2,11,1,95.00,1,2026-03-03 16:00:00\n"
-                       "4007,505,1008,2026-03-07,2,11,1,,1,2026-03-07 10:00:00\n")
+                       "4007,502,1008,2026-03-07,2,11,2,,1,2026-03-07 10:00:00\n")
 # Recall visits (int_metrics_recall_visits) that only rows of other tables make: four completed appointments of
 # 2026-03-08's files that no appointment row of today's names. Today code 14 (on 1007's procedure 4006) becomes
 # D0150, a recall-trigger code; procedure 4007 (D0120) is completed on 1008; Eaglesoft patient 604's
-# last_recall_date and Dentrix patient 702's priordate become E5's and D5's visit date.
+# last_recall_date and Dentrix patient 702's priordate become E5's and D5's visit date. 1008 is patient 502's
+# first recall visit on or after 60 days before its recall due 2026-04-01 (int_metrics_recall_due_instances): the
+# instance is converted although no recall or patient row of 502 came today.
 RECALL_APPOINTMENTS_YESTERDAY = {
     "od_main": ("appointment.csv", "1007,505,2,2026-03-06 09:00:00,XXXX,1,2026-03-06 10:00:00,2026-03-01 09:00:00,19,\n"
-                                   "1008,505,2,2026-03-07 09:00:00,XXXX,1,2026-03-07 10:00:00,2026-03-01 09:00:00,19,\n"),
-    "es_main": ("appointment.csv", "E5,604,2026-03-07 09:00:00,2026-03-07 10:00:00,1,1,2026-03-01 09:00:00,4,,1,\n"),
+                                   "1008,502,2,2026-03-07 09:00:00,XXXX,2,2026-03-07 10:00:00,2026-03-01 09:00:00,19,\n"),
+    "es_main": ("appointment.csv", "E5,604,2026-03-07 09:00:00,2026-03-07 10:00:00,1,1,2026-03-01 09:00:00,4,,1,\n"
+                                   # a recall visit by its recall_id that nothing today touches
+                                   "E6,605,2026-03-05 09:00:00,2026-03-05 10:00:00,1,1,2026-03-01 09:00:00,4,7,1,\n"),
     "dx_one": ("v_appt.csv", "D5,702,2026-03-07,9,0,-106,OP1,0,2026-03-07 10:00:00,60,\n"),
 }
-RECALLS_TODAY = {
-    "od_main": ("procedurecode.csv", "CodeNum,ProcCode,Descript\n14,D0150,Comprehensive oral evaluation\n"),
-    "es_main": ("patient_recalls.csv", "patient_id,recall_id,next_recall_date,last_recall_date\n604,7,2026-09-07,2026-03-07\n"),
-    "dx_one": ("recallpending.csv", "patid,recallid,duedate,priordate\n702,1,2026-09-07,2026-03-07\n"),
-}
+RECALLS_TODAY = [
+    ("od_main", "procedurecode.csv", "CodeNum,ProcCode,Descript\n14,D0150,Comprehensive oral evaluation\n"),
+    ("es_main", "patient_recalls.csv", "patient_id,recall_id,next_recall_date,last_recall_date\n604,7,2026-09-07,2026-03-07\n"),
+    ("dx_one", "recallpending.csv", "patid,recallid,duedate,priordate\n702,1,2026-09-07,2026-03-07\n"),
+    # a first recall row of patient 503, whose visits and patient row stay as they were: a new due instance
+    ("od_main", "recall.csv", "RecallNum,PatNum,RecallTypeNum,DateDue,DateDueCalc,IsDisabled,DateTStamp,DateScheduled,"
+                              "RecallInterval,RecallStatus\n"
+                              "3003,503,1,2026-06-01,2026-06-01,0,2026-03-14 09:00:00,0001-01-01,393216,0\n"),
+]
 SMS_OUT = "SmsToMobileNum,PatNum,ClinicNum,MsgType,SmsStatus,DateTimeSent\n"
 SMS_IN = "SmsFromMobileNum,PatNum,ClinicNum,DateTimeReceived\n"
 SMS_YESTERDAY = {"smstomobile.csv": SMS_OUT + "1,501,1,3,2,2026-03-02 09:00:00\n2,502,2,3,2,2026-03-03 09:00:00\n",
@@ -148,8 +158,8 @@ def drops(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     for source, (name, rows) in RECALL_APPOINTMENTS_YESTERDAY.items():
         path = today / "pms" / source / "2026-03-08" / name
         path.write_text(path.read_text() + rows)
-    for source, (name, text) in RECALLS_TODAY.items():
-        if request.param == "full" and source == "od_main":  # a full extract lists every code
+    for source, name, text in RECALLS_TODAY:
+        if request.param == "full" and source == "od_main":  # a full extract lists every code and recall
             text += (FIXTURE / "pms" / source / "2026-03-01" / name).read_text().split("\n", 1)[1]
         (today / "pms" / source / NEW_DAY / name).write_text(text)
     yesterday = root / "yesterday"
@@ -217,7 +227,28 @@ def _recall_visits(path: Path) -> dict[str, str]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         return dict(con.sql("select appointment_id, recall_visit_rule from intermediate.int_metrics_recall_visits "
-                            "where appointment_id in ('1007', '1008', 'E5', 'D5')").fetchall())
+                            "where appointment_id in ('1007', '1008', 'E5', 'E6', 'D5')").fetchall())
+    finally:
+        con.close()
+
+
+def _first_visits(path: Path) -> dict[str, object]:
+    """due_date -> first_visit_date of Open Dental patient 502's recall due instances."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {str(d): v and str(v) for d, v in con.sql(
+            "select due_date, first_visit_date from intermediate.int_metrics_recall_due_instances "
+            "where source_id = 'od_main' and patient_key = (select distinct patient_key from "
+            "intermediate.int_appointment_slots where source_id = 'od_main' and appointment_id = '1008')").fetchall()}
+    finally:
+        con.close()
+
+
+def _forget_watermarks(path: Path, models: list[str]) -> None:
+    """Delete the models' rows from meta.dbt_load_watermarks."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("delete from meta.dbt_load_watermarks where list_contains(?, model)", [models])
     finally:
         con.close()
 
@@ -242,7 +273,8 @@ def test_incremental_build_equals_full_build(drops: tuple[Path, Path, str], tmp_
     before = {t: _rows(daily, t) for t in COMPARED}
     assert _answers(daily) == {"M1": "in_reply_to", "M3": None, "od_main|1": "within_72h", "od_main|2": None}
     assert _production(daily) == {"1001": 100.0, "1002": 80.0, "1003": 10.0}
-    assert _recall_visits(daily) == {}
+    assert _recall_visits(daily) == {"E6": "recall_link"}
+    assert _first_visits(daily) == {"2026-04-01": None}
     # E2 (es_main, chair 3 on 2026-03-01) sits at practice 20 = LOC-004 until today's chairs row
     assert _dq_location(daily, "es_main", "E2", "2026-03-01") == "LOC-004"
     for folder in today.rglob(NEW_DAY):
@@ -272,7 +304,8 @@ def test_incremental_build_equals_full_build(drops: tuple[Path, Path, str], tmp_
                                    "od_main|1": None, "od_main|2": "within_72h", "od_main|3": "within_72h"}
         assert _production(daily) == {"1001": 195.0, "1003": 10.0, "1004": 80.0}
         assert _recall_visits(daily) == {"1007": "trigger_procedure", "1008": "trigger_procedure",
-                                         "E5": "last_recall_date", "D5": "priordate"}
+                                         "E5": "last_recall_date", "E6": "recall_link", "D5": "priordate"}
+        assert _first_visits(daily) == {"2026-04-01": "2026-03-07"}
     # the data tests of the incremental models check the rows of the latest refresh: every row after a full build;
     # after the daily delta only the recomputed appointments' rows: some of them, fewer than all (in this small
     # fixture the new day touches most appointments, e.g. every Eaglesoft one: its patient file is a full extract)
@@ -294,8 +327,10 @@ def test_incremental_build_equals_full_build(drops: tuple[Path, Path, str], tmp_
     assert {m: marks.get(m) for m in INCREMENTAL} == {m: 2 for m in INCREMENTAL}
     if case == "delta":
         # the change log keeps the appointments of load 2 until every reader has processed it; the next refresh
-        # (no new load) forgets them and changes nothing
+        # (no new load) forgets them and changes nothing, also for two readers that lost their watermark (as a
+        # model that was a table before it became incremental has none): they rebuild whole, not from the log
         assert _log_rows(daily) > 0
+        _forget_watermarks(daily, ["int_appointment_slots_derived", "int_metrics_recall_visits"])
         _build(daily)
         assert _log_rows(daily) == 0
         for table in COMPARED:

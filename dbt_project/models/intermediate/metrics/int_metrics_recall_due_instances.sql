@@ -1,10 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_recall_due_instances() }}",
+    post_hook="{{ record_load_watermark() }}",
+) }}
 -- Recall due instances (metrics.md §2, extracts.md §3.0): one row per (source_id, patient_key, recall_type,
 -- due_date) of an active patient with a location, with the first completed recall visit that can convert it.
--- Due dates from EVERY version of the PMS recall rows (history kept across extracts):
---   Open Dental   recall.DateDue, else DateDueCalc; versions with IsDisabled 1 give none; type RecallTypeNum
---   Eaglesoft     patient_recalls.next_recall_date per (patient_id, recall_id); type recall_id
---   Dentrix       recallpending.duedate per (patid, recallid); a source without recallpending rows:
---                 v_patient_recall.due_date per (patient_id, recall_type)
+-- Due dates from EVERY version of the PMS recall rows (history kept across extracts; int_metrics_recall_records)
 -- and, for history before the first extract, implied by completed recall visits (int_metrics_recall_visits):
 -- visit day v + the patient's recall interval I, kept only when v + I is before the source's first recall
 -- extract date (later due dates are what the recall rows themselves show). Interval I:
@@ -16,27 +18,73 @@
 -- Duplicates (same patient, type, due date) are one instance; a recall-row origin wins over an implied one.
 -- Conversion: first_visit_* = the patient's first completed recall visit dated on or after due - 60 days;
 -- the instance is converted as of D when first_visit_date < D (the visit window is [due - 60 d, D)).
-with settings as (
+-- Incremental by load (macros/recall_due_instances_changed.sql): a daily refresh recomputes only the patients
+-- whose recall rows, patient row or recall visits changed (int_metrics_recall_due_inputs), and whole sources whose
+-- source-level inputs did.
+-- depends_on: {{ ref('stg_eaglesoft__patient_recalls') }}, {{ ref('stg_dentrix__recallpending') }}
+-- depends_on: {{ ref('stg_dentrix__v_patient_recall') }}
+with
+{%- if is_incremental() %}
+
+changed_patients as materialized (
+
+    {{ recall_due_changed_patients() }}
+
+),
+
+changed_sources as materialized (
+
+    {{ recall_due_changed_sources() }}
+
+),
+{%- endif %}
+
+settings as (
 
     select * from {{ ref('stg_pms_config__source_settings') }}
 
 ),
 
-patients as not materialized (
+inputs as (
 
-    select * from {{ ref('int_metrics_patients') }}
+    select * from {{ ref('int_metrics_recall_due_inputs') }}
 
 ),
 
-visits as not materialized (
+patients as {% if is_incremental() %}materialized{% else %}not materialized{% endif %} (
+
+    select * from {{ ref('int_metrics_patients') }}
+    {%- if is_incremental() %}
+    where {{ only_changed_recall_patients() }}
+    {%- endif %}
+
+),
+
+visits as {% if is_incremental() %}materialized{% else %}not materialized{% endif %} (
 
     select * from {{ ref('int_metrics_recall_visits') }}
+    {%- if is_incremental() %}
+    where {{ only_changed_recall_patients() }}
+    {%- endif %}
+
+),
+
+record_instances as {% if is_incremental() %}materialized {% endif %}(
+
+    select * exclude (recall_table, load_id) from {{ ref('int_metrics_recall_records') }}
+    {%- if is_incremental() %}
+    where {{ only_changed_recall_patients() }}
+    {%- endif %}
 
 ),
 
 od_recalls as not materialized (
 
-    select * from {{ ref('stg_opendental__recall') }} where not is_deleted_version and patient_key is not null
+    select * from {{ ref('stg_opendental__recall') }}
+    where not is_deleted_version and patient_key is not null
+    {%- if is_incremental() %}
+        and {{ only_changed_recall_patients() }}
+    {%- endif %}
 
 ),
 
@@ -45,24 +93,6 @@ od_recall_types as (
     select * from {{ ref('stg_opendental__recalltype') }}
     where not is_deleted_version
     qualify row_number() over (partition by source_id, recalltypenum order by extract_date desc, source_line desc) = 1
-
-),
-
-es_recalls as (
-
-    select * from {{ ref('stg_eaglesoft__patient_recalls') }} where not is_deleted_version and patient_key is not null
-
-),
-
-dx_recallpending as not materialized (
-
-    select * from {{ ref('stg_dentrix__recallpending') }} where not is_deleted_version and patient_key is not null
-
-),
-
-dx_patient_recall as (
-
-    select * from {{ ref('stg_dentrix__v_patient_recall') }} where not is_deleted_version and patient_key is not null
 
 ),
 
@@ -89,36 +119,9 @@ default_intervals_split as (
 
 ),
 
-record_instances as (
-
-    select 'opendental' as vendor, source_id, patient_key, recalltypenum as recall_type,
-        coalesce(datedue, dateduecalc) as due_date, extract_date
-    from od_recalls
-    where not coalesce(isdisabled, false)
-
-    union all
-
-    select 'eaglesoft', source_id, patient_key, recall_id, next_recall_date, extract_date
-    from es_recalls
-
-    union all
-
-    select 'dentrix', source_id, patient_key, recallid, duedate, extract_date
-    from dx_recallpending
-
-    union all
-
-    select 'dentrix', source_id, patient_key, recall_type, due_date, extract_date
-    from dx_patient_recall
-    where source_id not in (select distinct source_id from dx_recallpending)
-
-),
-
 first_recall_extracts as (
 
-    select source_id, min(extract_date) as first_recall_extract_date
-    from record_instances
-    group by source_id
+    select source_id, first_recall_extract_date from inputs where patient_key = ''
 
 ),
 

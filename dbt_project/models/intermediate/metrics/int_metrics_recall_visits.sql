@@ -19,11 +19,12 @@
 -- Incremental by load (macros/recall_visits_changed.sql): a daily refresh recomputes only the slots of the
 -- appointments, patients and sources the new extract rows touch; the lookups below then read only those.
 -- depends_on: {{ ref('int_appointment_changes_logged') }}
-with slots as {% if is_incremental() %}materialized {% endif %}(
+{%- set by_load = is_incremental_by_load() %}
+with slots as {% if by_load %}materialized {% endif %}(
 
     select * from {{ ref('int_appointment_slots') }}
     where is_completed and patient_key is not null and location_id is not null
-    {%- if is_incremental() %}
+    {%- if by_load %}
         and {{ recall_visit_changed() }}
     {%- endif %}
 
@@ -38,7 +39,7 @@ settings as (
 od_procedures as (
 
     select * from {{ ref('stg_opendental__procedurelog') }}
-    {%- if is_incremental() %}
+    {%- if by_load %}
     -- every procedure that has a version on a recomputed slot's appointment (the ones there now among them)
     where (source_id, procnum) in (
         select source_id, procnum from {{ ref('stg_opendental__procedurelog') }}
@@ -62,7 +63,7 @@ od_codes as (
 es_appointments as (
 
     select * from {{ ref('stg_eaglesoft__appointment') }}
-    {%- if is_incremental() %}
+    {%- if by_load %}
     where (source_id, appointment_id) in (select source_id, appointment_id from slots)
     {%- endif %}
     qualify row_number() over (partition by source_id, appointment_id order by extract_date desc, source_line desc) = 1
@@ -72,7 +73,7 @@ es_appointments as (
 es_patient_recalls as (
 
     select * from {{ ref('stg_eaglesoft__patient_recalls') }}
-    {%- if is_incremental() %}
+    {%- if by_load %}
     where (source_id, patient_key) in (select source_id, patient_key from slots)
     {%- endif %}
 
@@ -120,7 +121,7 @@ dx_prior_dates as (
     select distinct source_id, patient_key, priordate as visit_date
     from dx_recallpending
     where priordate is not null and patient_key is not null
-    {%- if is_incremental() %}
+    {%- if by_load %}
         and (source_id, patient_key) in (select source_id, patient_key from slots)
     {%- endif %}
 
