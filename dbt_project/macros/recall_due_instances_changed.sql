@@ -6,10 +6,10 @@
     and default interval                                   fingerprinted in int_metrics_recall_due_inputs.
   So a pending load can change only the patients it brought a recall row of (Open Dental recall, Eaglesoft
   patient_recalls, Dentrix recallpending or v_patient_recall), the patients whose inputs row changed since this
-  model's watermark, and every patient of a source whose inputs row changed. A reloaded unit or a full load gives
-  each of its rows the new load_id, so these sets then hold all of its patients; the pre-hook also deletes every
-  row of a reloaded source or of a full load, for patients gone from the reloaded files. A change of the model's
-  logic needs `dbt build --full-refresh`.
+  model's watermark, and every patient of a source whose inputs row changed. The pre-hook also deletes every row
+  of a reloaded source or of a full load (for patients gone from the reloaded files), so those sources count as
+  changed whole: a patient with no recall row whose inputs hash did not change still has instances implied by its
+  visits. A change of the model's logic needs `dbt build --full-refresh`.
 -#}
 
 {#- (source_id, patient_key) whose due instances a pending load may change -#}
@@ -23,10 +23,16 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- source_id whose every due instance a pending load may change -#}
+{#- source_id whose every due instance a pending load may change: its inputs row changed, or the pre-hook deleted
+    all of its rows (a reloaded unit, a full load), among them those of patients whose recall rows and inputs did
+    not change (instances implied by visits alone) -#}
 {% macro recall_due_changed_sources() -%}
     select source_id from {{ ref('int_metrics_recall_due_inputs') }}
-    where _load_seq > {{ load_watermark() }} and patient_key = ''
+    where patient_key = '' and (
+        _load_seq > {{ load_watermark() }}
+        or {{ pending_full_load() }}
+        or {{ pending_reloaded_unit('source_id') }}
+    )
 {%- endmacro %}
 
 {#- The rows (of a relation with source_id and patient_key) of the sets above. -#}

@@ -49,6 +49,13 @@ M2,LOC-001,502,1001,reminder,sms,inbound,2026-03-02T09:20:00-06:00,received,,res
 M5,LOC-003,601,E1,confirmation,email,inbound,2026-03-02T10:00:00Z,received,,
 M6,LOC-003,601,E1,recall,email,outbound,2026-03-02T09:00:00Z,delivered,,
 """
+# Patient 506 has no recall row and nothing of it comes today; its recall visit of 2025-06-02 implies a due date
+# of 2025-12-02 (the source's 6-month default), before od_main's first recall extract: a full load must recompute
+# it although neither its recall rows nor its inputs changed.
+OLD_VISIT_PATIENT = ("PatNum,PatStatus,ClinicNum,LName,FName,Birthdate,WirelessPhone,Email,TxtMsgOk,DateTStamp,SSN\n"
+                     "506,0,1,Synthetic,Lee,1982-04-04,,,0,2026-03-07 09:00:00,\n")
+OLD_VISIT = "1010,506,2,2025-06-02 09:00:00,XXXX,1,2025-06-02 10:00:00,2025-05-01 09:00:00,19,\n"
+OLD_VISIT_PROC = "4008,506,1010,2025-06-02,2,11,1,,1,2025-06-02 10:00:00\n"
 # Production per appointment (int_metrics_appointment_production; ProcStatus 2 = completed, fee x max(UnitQty, 1)).
 # Yesterday: procedure 4003 on appointment 1001 (50.00 x 2), 4004 on 1002 (80.00), and 4005 (10.00), first on
 # 1001 (2026-03-01's file), then moved to 1003. Today 4004 moves to 1004 and 4001 (95.00 on 1001, planned until
@@ -59,7 +66,7 @@ PROC_4005_FIRST = "4005,503,1001,2026-03-03,2,11,1,10.00,1,2026-02-25 10:00:00\n
 PROCS_YESTERDAY = PROCS + ("4003,501,1001,2026-03-03,2,11,1,50.00,2,2026-03-03 15:00:00\n"
                            "4004,502,1002,2026-03-04,2,12,2,80.00,1,2026-03-04 11:30:00\n"
                            "4005,503,1003,2026-03-03,2,11,1,10.00,1,2026-03-04 12:00:00\n"
-                           "4006,505,1007,2026-03-06,2,14,1,,1,2026-03-06 10:00:00\n")
+                           "4006,505,1007,2026-03-06,2,14,1,,1,2026-03-06 10:00:00\n" + OLD_VISIT_PROC)
 PROCS_TODAY = PROCS + ("4004,502,1004,2026-03-05,2,12,1,80.00,1,2026-03-05 09:00:00\n"
                        "4001,501,1001,2026-03-03,2,11,1,95.00,1,2026-03-03 16:00:00\n"
                        "4007,502,1008,2026-03-07,2,11,2,,1,2026-03-07 10:00:00\n")
@@ -70,7 +77,8 @@ PROCS_TODAY = PROCS + ("4004,502,1004,2026-03-05,2,12,1,80.00,1,2026-03-05 09:00
 # first recall visit on or after 60 days before its recall due 2026-04-01 (int_metrics_recall_due_instances): the
 # instance is converted although no recall or patient row of 502 came today.
 RECALL_APPOINTMENTS_YESTERDAY = {
-    "od_main": ("appointment.csv", "1007,505,2,2026-03-06 09:00:00,XXXX,1,2026-03-06 10:00:00,2026-03-01 09:00:00,19,\n"
+    "od_main": ("appointment.csv", OLD_VISIT +
+                                   "1007,505,2,2026-03-06 09:00:00,XXXX,1,2026-03-06 10:00:00,2026-03-01 09:00:00,19,\n"
                                    "1008,502,2,2026-03-07 09:00:00,XXXX,2,2026-03-07 10:00:00,2026-03-01 09:00:00,19,\n"),
     "es_main": ("appointment.csv", "E5,604,2026-03-07 09:00:00,2026-03-07 10:00:00,1,1,2026-03-01 09:00:00,4,,1,\n"
                                    # a recall visit by its recall_id that nothing today touches
@@ -155,6 +163,7 @@ def drops(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     for day, files in (("2026-03-08", SMS_YESTERDAY), (NEW_DAY, SMS_TODAY)):
         for name, text in files.items():
             (today / "pms" / "od_main" / day / name).write_text(text)
+    (today / "pms" / "od_main" / "2026-03-08" / "patient.csv").write_text(OLD_VISIT_PATIENT)
     for source, (name, rows) in RECALL_APPOINTMENTS_YESTERDAY.items():
         path = today / "pms" / source / "2026-03-08" / name
         path.write_text(path.read_text() + rows)
@@ -232,14 +241,15 @@ def _recall_visits(path: Path) -> dict[str, str]:
         con.close()
 
 
-def _first_visits(path: Path) -> dict[str, object]:
-    """due_date -> first_visit_date of Open Dental patient 502's recall due instances."""
+def _first_visits(path: Path, appointment_id: str = "1008") -> dict[str, object]:
+    """due_date -> first_visit_date of the recall due instances of an Open Dental appointment's patient."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         return {str(d): v and str(v) for d, v in con.sql(
             "select due_date, first_visit_date from intermediate.int_metrics_recall_due_instances "
             "where source_id = 'od_main' and patient_key = (select distinct patient_key from "
-            "intermediate.int_appointment_slots where source_id = 'od_main' and appointment_id = '1008')").fetchall()}
+            "intermediate.int_appointment_slots where source_id = 'od_main' and appointment_id = ?)",
+            params=[appointment_id]).fetchall()}
     finally:
         con.close()
 
@@ -275,6 +285,7 @@ def test_incremental_build_equals_full_build(drops: tuple[Path, Path, str], tmp_
     assert _production(daily) == {"1001": 100.0, "1002": 80.0, "1003": 10.0}
     assert _recall_visits(daily) == {"E6": "recall_link"}
     assert _first_visits(daily) == {"2026-04-01": None}
+    assert _first_visits(daily, "1010") == {"2025-12-02": None}  # implied by its 2025-06-02 visit alone
     # E2 (es_main, chair 3 on 2026-03-01) sits at practice 20 = LOC-004 until today's chairs row
     assert _dq_location(daily, "es_main", "E2", "2026-03-01") == "LOC-004"
     for folder in today.rglob(NEW_DAY):
@@ -299,6 +310,8 @@ def test_incremental_build_equals_full_build(drops: tuple[Path, Path, str], tmp_
 
     for table in COMPARED:
         assert _rows(daily, table) == _rows(full, table), table
+    if case != "full":  # (the full case's appointment file of today no longer lists 1010)
+        assert _first_visits(daily, "1010") == {"2025-12-02": None}
     if case == "delta":  # answers lost and found by attempts no row of which came today (see MESSAGES_TODAY)
         assert _answers(daily) == {"M1": None, "M3": "within_72h", "M4": None, "M6": "within_72h",
                                    "od_main|1": None, "od_main|2": "within_72h", "od_main|3": "within_72h"}
