@@ -27,12 +27,5 @@
 
 {#- Pre-hook: delete the rows a pending load may change, and every row of a reloaded source or of a full load. -#}
 {% macro delete_changed_production() -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }}
-    where {{ pending_full_load() }}
-        or {{ pending_reloaded_unit('source_id') }}
-        or (source_id, appointment_id) in ({{ production_changed_appointments() }})
-    {%- else -%}
-    select 1
-    {%- endif -%}
+    {{ delete_changed_rows('(source_id, appointment_id) in (' ~ production_changed_appointments() ~ ')') }}
 {%- endmacro %}

@@ -159,6 +159,20 @@
         ))
 {%- endmacro %}
 
+{#- Pre-hook of the metric models incremental by load, which find their own change sets: delete every row after a
+    pending full load, every row of a unit a pending load reloaded (unit_expr: a source_id, or a feed such as
+    'comms'; for rows gone from the reloaded files), and the rows the predicate `changed` selects. -#}
+{% macro delete_changed_rows(changed, unit_expr='source_id') -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ pending_full_load() }}
+        or {{ pending_reloaded_unit(unit_expr) }}
+        or {{ changed }}
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Pre-hook: step 1 above. -#}
 {% macro delete_changed_appointments(vendor, recomputed_in=none) -%}
     {%- if is_incremental() -%}

@@ -31,14 +31,7 @@
 {#- int_comms_messages_latest's pre-hook: delete the messages a pending load brought a row of, and every row after
     a full load or a reload of the comms unit (for messages gone from the reloaded files). -#}
 {% macro delete_changed_comms_messages() -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }}
-    where {{ pending_full_load() }}
-        or {{ pending_reloaded_unit("'comms'") }}
-        or message_id in ({{ comms_messages_touched() }})
-    {%- else -%}
-    select 1
-    {%- endif -%}
+    {{ delete_changed_rows('message_id in (' ~ comms_messages_touched() ~ ')', "'comms'") }}
 {%- endmacro %}
 
 {#- (source_id, patient_key) of every version of each Open Dental inbound SMS a pending load brought a row of -#}

@@ -43,14 +43,7 @@
 
 {#- Pre-hook: delete the rows a pending load may change, and every row of a reloaded source or of a full load. -#}
 {% macro delete_changed_recall_due_instances() -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }}
-    where {{ pending_full_load() }}
-        or {{ pending_reloaded_unit('source_id') }}
-        or {{ recall_due_changed() }}
-    {%- else -%}
-    select 1
-    {%- endif -%}
+    {{ delete_changed_rows(recall_due_changed()) }}
 {%- endmacro %}
 
 {#- int_metrics_recall_due_instances' body filter: the row's patient or source is among the changed ones (the

@@ -64,12 +64,5 @@
 
 {#- Pre-hook: delete the rows a pending load may change, and every row of a reloaded source or of a full load. -#}
 {% macro delete_changed_recall_visits() -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }}
-    where {{ pending_full_load() }}
-        or {{ pending_reloaded_unit('source_id') }}
-        or {{ recall_visit_changed() }}
-    {%- else -%}
-    select 1
-    {%- endif -%}
+    {{ delete_changed_rows(recall_visit_changed()) }}
 {%- endmacro %}
