@@ -70,16 +70,16 @@ PROCS_YESTERDAY = PROCS + ("4003,501,1001,2026-03-03,2,11,1,50.00,2,2026-03-03 1
 PROCS_TODAY = PROCS + ("4004,502,1004,2026-03-05,2,12,1,80.00,1,2026-03-05 09:00:00\n"
                        "4001,501,1001,2026-03-03,2,11,1,95.00,1,2026-03-03 16:00:00\n"
                        "4007,502,1008,2026-03-07,2,11,2,,1,2026-03-07 10:00:00\n")
-# Recall visits (int_metrics_recall_visits) that only rows of other tables make: four completed appointments of
-# 2026-03-08's files that no appointment row of today's names. Today code 14 (on 1007's procedure 4006) becomes
-# D0150, a recall-trigger code; procedure 4007 (D0120) is completed on 1008; Eaglesoft patient 604's
-# last_recall_date and Dentrix patient 702's priordate become E5's and D5's visit date. 1008 is patient 502's
-# first recall visit on or after 60 days before its recall due 2026-04-01 (int_metrics_recall_due_instances): the
-# instance is converted although no recall or patient row of 502 came today.
+# Recall visits (int_metrics_recall_visits) of completed appointments of 2026-03-08's files that no appointment row
+# of today's names. Four become recall visits through rows of other tables: today code 14 (on 1007's procedure
+# 4006) becomes D0150, a recall-trigger code; procedure 4007 (D0120) is completed on 1008; Eaglesoft patient 604's
+# last_recall_date and Dentrix patient 702's priordate become E5's and D5's visit date. E6 is one already. 1008
+# is patient 502's first recall visit on or after 60 days before its recall due 2026-04-01
+# (int_metrics_recall_due_instances): the instance is converted although no recall or patient row of 502 came today.
 RECALL_APPOINTMENTS_YESTERDAY = {
-    "od_main": ("appointment.csv", OLD_VISIT +
-                                   "1007,505,2,2026-03-06 09:00:00,XXXX,1,2026-03-06 10:00:00,2026-03-01 09:00:00,19,\n"
-                                   "1008,502,2,2026-03-07 09:00:00,XXXX,2,2026-03-07 10:00:00,2026-03-01 09:00:00,19,\n"),
+    "od_main": ("appointment.csv",
+                OLD_VISIT + "1007,505,2,2026-03-06 09:00:00,XXXX,1,2026-03-06 10:00:00,2026-03-01 09:00:00,19,\n"
+                "1008,502,2,2026-03-07 09:00:00,XXXX,2,2026-03-07 10:00:00,2026-03-01 09:00:00,19,\n"),
     "es_main": ("appointment.csv", "E5,604,2026-03-07 09:00:00,2026-03-07 10:00:00,1,1,2026-03-01 09:00:00,4,,1,\n"
                                    # a recall visit by its recall_id that nothing today touches
                                    "E6,605,2026-03-05 09:00:00,2026-03-05 10:00:00,1,1,2026-03-01 09:00:00,4,7,1,\n"),
@@ -87,7 +87,8 @@ RECALL_APPOINTMENTS_YESTERDAY = {
 }
 RECALLS_TODAY = [
     ("od_main", "procedurecode.csv", "CodeNum,ProcCode,Descript\n14,D0150,Comprehensive oral evaluation\n"),
-    ("es_main", "patient_recalls.csv", "patient_id,recall_id,next_recall_date,last_recall_date\n604,7,2026-09-07,2026-03-07\n"),
+    ("es_main", "patient_recalls.csv",
+     "patient_id,recall_id,next_recall_date,last_recall_date\n604,7,2026-09-07,2026-03-07\n"),
     ("dx_one", "recallpending.csv", "patid,recallid,duedate,priordate\n702,1,2026-09-07,2026-03-07\n"),
     # a first recall row of patient 503, whose visits and patient row stay as they were: a new due instance
     ("od_main", "recall.csv", "RecallNum,PatNum,RecallTypeNum,DateDue,DateDueCalc,IsDisabled,DateTStamp,DateScheduled,"
