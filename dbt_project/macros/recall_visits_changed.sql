@@ -26,11 +26,7 @@
 {% macro recall_visits_changed_appointments() -%}
     {{ changed_appointment_keys('logged') }}
     union
-    select source_id, aptnum from {{ ref('stg_opendental__procedurelog') }}
-    where (source_id, procnum) in (
-        select source_id, procnum from {{ ref('stg_opendental__procedurelog') }}
-        where load_id in {{ pending_load_ids() }}
-    )
+    {{ opendental_touched_procedure_appointments() }}
     union
     select source_id, aptnum from {{ ref('stg_opendental__procedurelog') }}
     where (source_id, codenum) in (

@@ -27,11 +27,7 @@ od_procedures as (
 
     select * from {{ ref('stg_opendental__procedurelog') }}
     {%- if is_incremental() %}
-    -- every procedure that has a version on a changed appointment (the ones there now among them)
-    where (source_id, procnum) in (
-        select source_id, procnum from {{ ref('stg_opendental__procedurelog') }}
-        where (source_id, aptnum) in (select source_id, appointment_id from changed)
-    )
+    where {{ opendental_procedures_ever_on('changed') }}
     {%- endif %}
     qualify row_number() over (
         partition by source_id, procnum order by datetstamp desc nulls last, extract_date desc, source_line desc
