@@ -20,7 +20,8 @@
 --                   message; one inbound may answer several attempts.
 -- Which feed a metric uses (before / after go-live) is decided downstream.
 -- Incremental by load (macros/outreach_attempts_changed.sql): a daily refresh recomputes only the attempts whose
--- message or possible answers the new extract rows touch; the answers are still looked up among all messages.
+-- message or possible answers the new extract rows touch; their answers are looked up among the current inbound
+-- messages that reply to one of them or share its patient and location.
 -- depends_on: {{ ref('stg_comms__messages') }}
 with windows as (
 
@@ -34,13 +35,16 @@ location_keys as (
 
 ),
 
-messages as (
+messages as not materialized (
 
     select * from {{ ref('int_comms_messages_latest') }}
 
 ),
 
-messages_local as (
+-- the current messages (a deleted current version is gone) of locations with a window; converted to local time
+-- only once filtered to attempts below: the conversion of every message (18 M at 1,500 locations), materialized
+-- and read three times, was most of a daily refresh of this model
+messages_current as not materialized (
 
     select
         messages.message_id,
@@ -51,7 +55,7 @@ messages_local as (
         messages.delivery_status,
         messages.in_reply_to,
         messages.sent_at,
-        timezone(windows.timezone, messages.sent_at) as sent_at_local
+        windows.timezone
     from messages
     inner join windows
         on windows.location_id = messages.location_id
@@ -74,17 +78,20 @@ comms_changed as (
     union
     select in_reply_to from comms_touched where in_reply_to is not null
     union
-    select messages_local.message_id from messages_local
+    select messages_current.message_id from messages_current
     semi join comms_touched
-        on comms_touched.location_id = messages_local.location_id
-        and comms_touched.patient_key = messages_local.patient_key
+        on comms_touched.location_id = messages_current.location_id
+        and comms_touched.patient_key = messages_current.patient_key
 
 ),
 {%- endif %}
 
 comms_attempts as (
 
-    select * from messages_local
+    select
+        * exclude (timezone),
+        timezone(timezone, sent_at) as sent_at_local
+    from messages_current
     where direction = 'outbound' and campaign in ('reminder', 'confirmation', 'recall')
         and delivery_status <> 'queued'
         {%- if is_incremental() %}
@@ -93,9 +100,17 @@ comms_attempts as (
 
 ),
 
+-- the inbound messages that can answer an attempt: replying to it, or from its patient at its location
 comms_inbound as (
 
-    select * from messages_local where direction = 'inbound'
+    select * from messages_current
+    where direction = 'inbound'
+        {%- if is_incremental() %}
+        and (
+            in_reply_to in (select message_id from comms_attempts)
+            or (location_id, patient_key) in (select location_id, patient_key from comms_attempts)
+        )
+        {%- endif %}
 
 ),
 

@@ -82,18 +82,14 @@ current_versions as (
 
 ),
 
-latest_completed as (
+-- the location of the patient's latest completed slot and of its latest slot, in one pass over the slots
+latest_slot_locations as (
 
-    select source_id, patient_key, max_by(location_id, slot_start) as location_id
-    from slots
-    where is_completed
-    group by source_id, patient_key
-
-),
-
-latest_any as (
-
-    select source_id, patient_key, max_by(location_id, slot_start) as location_id
+    select
+        source_id,
+        patient_key,
+        max_by(location_id, slot_start) filter (where is_completed) as latest_completed_location_id,
+        max_by(location_id, slot_start) as latest_any_location_id
     from slots
     group by source_id, patient_key
 
@@ -111,14 +107,14 @@ located as (
                 whole_database.location_id,
                 by_key.location_id,
                 case when coalesce(patients.location_key, '0') = '0' then blank_key.location_id end,
-                latest_completed.location_id
+                latest_slots.latest_completed_location_id
             )
             when 'eaglesoft' then coalesce(
                 whole_database.location_id,
                 by_key.location_id,
                 case when coalesce(patients.location_key, '0') = '0' then blank_key.location_id end
             )
-            else coalesce(whole_database.location_id, latest_any.location_id)
+            else coalesce(whole_database.location_id, latest_slots.latest_any_location_id)
         end as location_id,
         case when patients.vendor = 'eaglesoft' and patients.recall_frequency > 0 then patients.recall_frequency end
             as recall_frequency,
@@ -130,10 +126,8 @@ located as (
         on by_key.source_id = patients.source_id and by_key.location_key = patients.location_key
     left join location_keys as blank_key
         on blank_key.source_id = patients.source_id and blank_key.location_key = ''
-    left join latest_completed
-        on latest_completed.source_id = patients.source_id and latest_completed.patient_key = patients.patient_key
-    left join latest_any
-        on latest_any.source_id = patients.source_id and latest_any.patient_key = patients.patient_key
+    left join latest_slot_locations as latest_slots
+        on latest_slots.source_id = patients.source_id and latest_slots.patient_key = patients.patient_key
     left join settings
         on settings.source_id = patients.source_id
 

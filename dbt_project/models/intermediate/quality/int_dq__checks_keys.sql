@@ -84,6 +84,8 @@ current_appointments as (
 
 ),
 
+-- the current version of each recall (latest extract, then line, an unknown line first) unless it is a deletion.
+-- An aggregate, not a row_number window: the window sorted every recall version (12 M at 1,500 locations).
 current_recalls as (
 
     select source_id, patient_key, 'recall ' || source_id || '/' || recall_ref as row_ref
@@ -101,9 +103,12 @@ current_recalls as (
         from dx_patient_recalls
     )
     where patient_key is not null
-    qualify row_number() over (
-        partition by source_id, patient_key, recall_ref order by extract_date desc, source_line desc nulls first
-    ) = 1 and not is_deleted_version
+    group by source_id, patient_key, recall_ref
+    -- a NULL field would rank a row first in arg_max's row comparison, hence the coalesces
+    having not arg_max(
+        coalesce(is_deleted_version, false),
+        (coalesce(extract_date, date '0001-01-01'), coalesce(source_line, 9223372036854775807))
+    )
 
 ),
 
