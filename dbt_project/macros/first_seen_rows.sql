@@ -8,8 +8,8 @@
     (docs/benchmarks.md "Session 6" and "Session 7"); an aggregate over the key, an anti join and a semi join do not.
     Every row sent again must share its candidate key, and the candidate key's columns must never be NULL (the
     contract requires them), since the joins match on them.
-    `order_by` picks the copy that stays (default: first seen). int_comms_messages_latest keeps each message's
-    latest version with it ('extract_date desc, source_line desc nulls first').
+    `order_by` picks the copy that stays (default: first seen). int_comms_messages_latest and
+    int_go_live_sync_events keep each message's / sync event's latest version with it ('extract_date desc, ...').
 #}
 {% macro first_seen_rows(name, rows, candidate_key, version_key=none, order_by='extract_date, source_line') %}
 {%- set key = candidate_key | join(', ') -%}

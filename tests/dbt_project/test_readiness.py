@@ -20,10 +20,12 @@ SELECT = [
     "--indirect-selection", "cautious", "--select",
     "stg_registry__locations", "stg_manual__readiness", "stg_manual__time_study", "stg_manual__incidents",
     "stg_manual__go_live_attestations", "stg_comms__sync_events", "stg_comms__platform_status", "stg_comms__messages",
+    "int_comms_messages_latest",  # the scorecard's current messages (a metrics-layer model)
     "dim_locations", "business_hours", "readiness_overrides",
     "path:models/intermediate/readiness", "path:models/marts/readiness",
     # other layers' tests are theirs to run: only the readiness models' own tests here (keeps this file fast)
     "--exclude", "test_type:data,path:models/staging", "test_type:data,dim_locations", "test_type:unit,dim_locations",
+    "test_type:data,int_comms_messages_latest",
     "rpt_location_baselines",  # a stand-in table here (built by the metrics layer)
 ]
 

@@ -6,8 +6,8 @@
 ) }}
 -- The current version of each communication-platform message (extracts.md §4): one row per message_id, its
 -- latest extract_date, then latest file line; a deleted current version is kept, flagged.
--- int_metrics_outreach_attempts reads it instead of ranking every message version (and pseudonymizing every
--- patient id) at each refresh.
+-- int_metrics_outreach_attempts, int_dq__checks_compliance and rpt_go_live_scorecard read it instead of ranking
+-- every message version (and pseudonymizing every patient id) at each refresh.
 -- Incremental by load (macros/outreach_attempts_changed.sql): a daily refresh re-ranks only the messages the new
 -- extract rows touch, from all of their versions.
 with messages as not materialized (
@@ -30,6 +30,7 @@ final as (
         location_id,
         patient_key,
         campaign,
+        channel,
         direction,
         delivery_status,
         in_reply_to,

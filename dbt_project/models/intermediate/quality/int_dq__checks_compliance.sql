@@ -2,11 +2,13 @@
 --   sms_after_opt_out               critical  outbound SMS sent after the patient's SMS opt-out at that location
 --                                             and before any opted_in_at (must be zero)
 --   message_after_opt_out_other_channel  warning  the same for email and voice
--- Current message version per message_id (latest extract); every version of an opt-out row counts as an
--- opt-out window, with its latest-known opted_in_at. Queued messages were never sent and are not examined.
+-- Current message version per message_id (latest extract, int_comms_messages_latest); a message whose current
+-- version is a deletion (absent from a full extract) is gone, as in the outreach metrics. Every version of an
+-- opt-out row counts as an opt-out window, with its latest-known opted_in_at. Queued messages were never sent and
+-- are not examined.
 with messages as (
 
-    select * from {{ ref('stg_comms__messages') }}
+    select * from {{ ref('int_comms_messages_latest') }}
 
 ),
 
@@ -18,12 +20,7 @@ opt_outs as (
 
 current_messages as (
 
-    select *
-    from messages
-    where not is_deleted_version
-    qualify row_number() over (
-        partition by message_id order by extract_date desc, source_line desc nulls first
-    ) = 1
+    select * from messages where not is_deleted_version
 
 ),
 

@@ -30,14 +30,10 @@ sync_events as (
 
 ),
 
+-- the current version of each message (a message whose current version is a deletion is gone)
 messages as (
 
-    select *
-    from {{ ref('stg_comms__messages') }}
-    where not is_deleted_version
-    qualify row_number() over (
-        partition by message_id order by extract_date desc nulls last, source_line desc nulls last
-    ) = 1
+    select * from {{ ref('int_comms_messages_latest') }} where not is_deleted_version
 
 ),
 
