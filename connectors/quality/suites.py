@@ -152,14 +152,14 @@ def build_suites(as_of: date) -> list[TableSuite]:
         ),
         TableSuite(
             name="messages",
+            # the current version of each message (one whose current version is a deletion is gone), as the
+            # compliance checks read it: int_comms_messages_latest, not a ranking of every version per run
             sql="""
                 select location_id, message_id, campaign, channel, direction, delivery_status
-                from staging.stg_comms__messages
+                from intermediate.int_comms_messages_latest
                 where not is_deleted_version
-                qualify row_number() over (
-                    partition by message_id order by extract_date desc, source_line desc) = 1
             """,
-            bound_from="staging.stg_comms__messages",
+            bound_from="intermediate.int_comms_messages_latest",
             ref=lambda df: "message " + df["message_id"],
             expectations=[
                 Expect("unknown_comms_code", "ExpectColumnValuesToBeInSet",

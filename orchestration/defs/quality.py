@@ -19,7 +19,7 @@ READS = [
     # unresolved_slots reads the slots (via int_dq__sql_check_results); listed so the runner waits for them
     dg.AssetKey(["intermediate", "int_appointment_slots"]),
     dg.AssetKey(["staging", "stg_registry__locations"]),
-    dg.AssetKey(["staging", "stg_comms__messages"]),
+    dg.AssetKey(["intermediate", "int_comms_messages_latest"]),
     dg.AssetKey(["staging", "stg_reviews__reviews"]),
 ]
 

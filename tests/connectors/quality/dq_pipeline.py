@@ -17,8 +17,9 @@ DBT_PROJECT = REPO / "dbt_project"
 DBT = REPO / ".venv" / "bin" / "dbt"
 KEY = "dq-test-key"
 
-# staging + intermediate models the checks read (the runner reads stg_reviews/stg_comms__messages directly)
-BEFORE_RUNNER = ["+path:models/intermediate/quality", "stg_reviews__reviews", "stg_comms__messages", "stg_meta__quarantine"]
+# staging + intermediate models the checks read (the runner reads stg_reviews__reviews / int_comms_messages_latest)
+BEFORE_RUNNER = ["+path:models/intermediate/quality", "stg_reviews__reviews", "int_comms_messages_latest",
+                 "stg_meta__quarantine"]
 AFTER_RUNNER = ["dim_locations", "int_dq__check_results_history", "path:models/marts/quality"]
 
 
